@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# secretgate installer: dependencies (Debian 12 packages), build, install, protect repositories,
+# and the two quick-start jobs (--demo, --test). Run as root on Debian 12. Idempotent.
+set -euo pipefail
+
+SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PREFIX=/usr/local
+BUILD_DIR=""
+DEPS=1
+DEMO=0
+TEST=0
+DEPS_ONLY=0
+HOOKS_PATH=""
+REPOS=()
+
+usage() {
+  cat <<'USAGE'
+usage: ./install.sh [OPTIONS]
+
+  (no option)          install dependencies, build (Release), install secretgate and its rules
+  --prefix DIR         install under DIR (default /usr/local; rules go to DIR/share/secretgate/rules)
+  --repo PATH          also protect the repository at PATH (repeatable)
+  --hooks-path[=DIR]   also protect every repository on this host: install the hooks into DIR
+                       (default /etc/secretgate/hooks) and set `git config --system core.hooksPath`
+  --demo               install, then show secretgate rejecting a push with a fake credential
+                       and accepting a clean one, in a throwaway repository
+  --test               install dependencies, build with tests, run the whole test suite
+  --deps-only          only install the Debian packages
+  --no-deps            do not run apt-get
+  --build-dir DIR      build directory (default build-release, or build-test for --test)
+  -h, --help           this help
+
+An existing pre-receive or post-receive hook is kept and chained, never overwritten.
+USAGE
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --prefix) PREFIX=$2; shift 2 ;;
+    --prefix=*) PREFIX=${1#*=}; shift ;;
+    --repo) REPOS+=("$2"); shift 2 ;;
+    --repo=*) REPOS+=("${1#*=}"); shift ;;
+    --hooks-path) HOOKS_PATH=/etc/secretgate/hooks; shift ;;
+    --hooks-path=*) HOOKS_PATH=${1#*=}; shift ;;
+    --demo) DEMO=1; shift ;;
+    --test) TEST=1; shift ;;
+    --deps-only) DEPS_ONLY=1; shift ;;
+    --no-deps) DEPS=0; shift ;;
+    --build-dir) BUILD_DIR=$2; shift 2 ;;
+    --build-dir=*) BUILD_DIR=${1#*=}; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "install.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+PACKAGES=(g++ cmake make pkg-config git ca-certificates libgit2-dev libpcre2-dev
+  libtomlplusplus-dev libspdlog-dev doctest-dev nlohmann-json3-dev libssl-dev python3)
+
+install_deps() {
+  local hs=libhyperscan-dev
+  # Hyperscan is x86-only; Vectorscan is the same API elsewhere.
+  case "$(dpkg --print-architecture)" in amd64|i386) ;; *) hs=libvectorscan-dev ;; esac
+  local missing=()
+  for p in "${PACKAGES[@]}" "$hs"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    say "dependencies already installed"
+    return
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install.sh: missing packages (${missing[*]}); run as root or install them first" >&2
+    exit 1
+  fi
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+build_release() {
+  local dir=${BUILD_DIR:-$SRC_DIR/build-release}
+  say "building secretgate (Release) in $dir"
+  cmake -S "$SRC_DIR" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$PREFIX" \
+    -DSECRETGATE_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$dir" -j "$JOBS" >/dev/null
+  say "installing into $PREFIX"
+  cmake --install "$dir" >/dev/null
+  if [ "$(id -u)" -eq 0 ]; then
+    mkdir -p /etc/secretgate /var/cache/secretgate
+    chmod 0755 /var/cache/secretgate
+    if [ ! -e /etc/secretgate/config.toml ]; then
+      cat > /etc/secretgate/config.toml <<CONF
+# secretgate configuration; every key is described in README.md ("Configuration").
+# Per-repository overrides: git config secretgate.<key> in the bare repository.
+# rules = ["$PREFIX/share/secretgate/rules"]
+# mode = "block"            # block | warn | audit
+# fail_mode = "open"        # open | closed
+# max_blob_size = "10MiB"
+# max_findings_shown = 5
+# timeout = 4
+# on_timeout = "accept"     # accept | reject
+# allow_bypass = false
+CONF
+    fi
+  fi
+}
+
+run_tests() {
+  local dir=${BUILD_DIR:-$SRC_DIR/build-test}
+  say "building secretgate with tests in $dir"
+  cmake -S "$SRC_DIR" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$dir" -j "$JOBS"
+  say "running the test suite"
+  (cd "$dir" && ctest --output-on-failure --timeout 3000)
+}
+
+fake_github_token() {
+  python3 - <<'PY'
+import random, zlib
+a = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+r = "".join(random.choice(a) for _ in range(30))
+v, s = zlib.crc32(r.encode()), ""
+while True:
+    s = a[v % 62] + s
+    v //= 62
+    if v == 0:
+        break
+print("ghp_" + r + s.rjust(6, "0"))
+PY
+}
+
+demo() {
+  local bin="$PREFIX/bin/secretgate" d
+  d=$(mktemp -d /tmp/secretgate-demo-XXXXXX)
+  say "demo in $d: a protected bare repository and a client"
+  git init -q --bare "$d/server.git"
+  "$bin" protect --repo "$d/server.git" >/dev/null
+  git init -q "$d/work"
+  cd "$d/work"
+  git config user.name "Demo Developer"
+  git config user.email demo@example.invalid
+  git remote add origin ../server.git
+  echo "# demo service" > README.md
+  printf 'DATABASE_HOST=db.internal\nGITHUB_TOKEN=%s\n' "$(fake_github_token)" > .env
+  git add -A && git commit -q -m "add service config"
+  say "pushing a commit with a (fake) GitHub token: secretgate must reject it"
+  if git push origin HEAD:refs/heads/main; then
+    echo "install.sh: DEMO FAILED: the push with a credential was accepted" >&2
+    exit 1
+  fi
+  say "rejected. Removing the token from the commit and pushing again"
+  printf 'DATABASE_HOST=db.internal\nGITHUB_TOKEN=${GITHUB_TOKEN}\n' > .env
+  git add -A && git commit -q --amend -m "add service config"
+  if ! git push origin HEAD:refs/heads/main; then
+    echo "install.sh: DEMO FAILED: the clean push was rejected" >&2
+    exit 1
+  fi
+  say "accepted. The alert recorded for the leaked token (it stays open until someone closes it):"
+  "$bin" alerts list --repo "$d/server.git" || true
+  say "demo done: $d (remove it when you are finished)"
+}
+
+if [ $DEPS -eq 1 ]; then install_deps; fi
+if [ $DEPS_ONLY -eq 1 ]; then exit 0; fi
+if [ $TEST -eq 1 ]; then
+  run_tests
+  exit 0
+fi
+build_release
+for r in "${REPOS[@]}"; do "$PREFIX/bin/secretgate" protect --repo "$r"; done
+if [ -n "$HOOKS_PATH" ]; then "$PREFIX/bin/secretgate" protect --hooks-path "$HOOKS_PATH"; fi
+if [ $DEMO -eq 1 ]; then demo; fi
+say "secretgate $("$PREFIX/bin/secretgate" version | cut -d' ' -f2) installed in $PREFIX"

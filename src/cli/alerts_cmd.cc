@@ -1,0 +1,267 @@
+// secretgate alerts list|show|close|reopen
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/record.h"
+#include "log/log.h"
+#include "util/text.h"
+
+namespace sg::cli {
+namespace {
+
+constexpr char kHelp[] =
+    "usage: secretgate alerts list [--repo GITDIR | --root DIR] [--state open|resolved]\n"
+    "                              [--secret-type RULE-ID] [--format table|json|csv]\n"
+    "       secretgate alerts show N [--repo GITDIR] [--format text|json]\n"
+    "       secretgate alerts close N --reason REASON [--comment TEXT] [--actor NAME] [--repo GITDIR]\n"
+    "       secretgate alerts reopen N [--comment TEXT] [--actor NAME] [--repo GITDIR]\n"
+    "  --repo defaults to the repository of the current directory (as git finds it).\n"
+    "  --root lists the alerts of every repository store under DIR (a server-wide store\n"
+    "         root, or a folder of repositories).\n"
+    "  REASON: false_positive, used_in_tests, wont_fix or revoked. A comment, once written,\n"
+    "  is kept in the alert's timeline forever. --actor defaults to the OS user.\n"
+    "  Exit 0 on success, 2 on any error (nothing is written then).\n";
+
+// Opens the store of --repo (or the discovered repository) with the configured layout.
+Result<store::Store> OpenRepoStore(const Args& args) {
+  auto repo = DiscoverRepository(args.Get("repo").value_or(""));
+  if (!repo.ok()) return repo.status();
+  auto cfg = LoadConfig(&*repo);
+  if (!cfg.ok()) return cfg.status();
+  return OpenStore(*repo, *cfg);
+}
+
+std::string Csv(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string Pad(std::string s, size_t n) {
+  if (s.size() < n) s.resize(n, ' ');
+  return s;
+}
+
+void PrintAlertText(const store::Alert& a, std::ostream& o) {
+  o << "alert #" << a.number << "  " << a.state;
+  if (!a.resolution.empty()) o << " (" << a.resolution << ")";
+  o << "\n";
+  if (!a.repository.empty()) o << "  repository:   " << EscapeControl(a.repository) << "\n";
+  o << "  secret type:  " << a.secret_type << " (" << EscapeControl(a.secret_type_display_name) << ")\n"
+    << "  secret:       " << EscapeControl(a.secret_redacted) << "\n"
+    << "  created:      " << a.created_at << "\n"
+    << "  updated:      " << a.updated_at << "\n"
+    << "  validity:     " << a.validity << "\n";
+  if (!a.resolved_at.empty()) {
+    o << "  resolved:     " << a.resolved_at << " by " << EscapeControl(a.resolved_by) << "\n";
+  }
+  if (!a.resolution_comment.empty()) o << "  comment:      " << EscapeControl(a.resolution_comment) << "\n";
+  if (a.push_protection_bypassed) {
+    o << "  push protection bypassed by " << EscapeControl(a.push_protection_bypassed_by) << " at "
+      << a.push_protection_bypassed_at << "\n";
+  }
+  o << "  locations (" << a.locations.size() << "):\n";
+  for (const auto& l : a.locations) {
+    o << "    " << EscapeControl(l.path) << ":" << l.start_line << ":" << l.start_column;
+    if (!l.commit_sha.empty()) o << "  commit " << l.commit_sha;
+    if (!l.ref.empty()) o << "  " << EscapeControl(l.ref);
+    if (!l.pushed_by.empty()) o << "  pushed by " << EscapeControl(l.pushed_by) << " at " << l.pushed_at;
+    o << "\n";
+  }
+  o << "  timeline:\n";
+  for (const auto& e : a.timeline) {
+    o << "    " << e.at << "  " << e.event;
+    if (!e.detail.empty()) o << " (" << EscapeControl(e.detail) << ")";
+    o << "  by " << EscapeControl(e.actor);
+    if (!e.comment.empty()) o << ": " << EscapeControl(e.comment);
+    o << "\n";
+  }
+}
+
+Result<int64_t> AlertNumber(const Args& args) {
+  if (args.positional().size() != 2) return Status::Invalid("expected one alert number (see --help)");
+  const std::string& s = args.positional()[1];
+  char* end = nullptr;
+  long long n = std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || *end || n <= 0) return Status::Invalid("not an alert number: '" + EscapeControl(s) + "'");
+  return static_cast<int64_t>(n);
+}
+
+int List(const Args& args) {
+  std::string format = args.Get("format").value_or("table");
+  if (format != "table" && format != "json" && format != "csv") {
+    return ReportError(Status::Invalid("--format must be table, json or csv, not '" + format + "'"));
+  }
+  store::Filter filter;
+  if (auto s = args.Get("state")) {
+    if (*s != "open" && *s != "resolved") {
+      return ReportError(Status::Invalid("--state must be open or resolved, not '" + *s + "'"));
+    }
+    filter.state = *s;
+  }
+  if (auto t = args.Get("secret-type")) filter.secret_type = *t;
+  std::vector<store::Alert> alerts;
+  if (auto root = args.Get("root")) {
+    if (args.Has("repo")) return ReportError(Status::Invalid("give --repo or --root, not both"));
+    auto dirs = store::FindStores(*root);
+    if (!dirs.ok()) return ReportError(dirs.status());
+    for (const auto& d : *dirs) {
+      auto opts = store::OptionsForStoreDir(d);
+      if (!opts.ok()) return ReportError(opts.status());
+      auto st = store::Store::Open(*opts);
+      if (!st.ok()) return ReportError(st.status());
+      auto part = st->List(filter);
+      if (!part.ok()) return ReportError(part.status());
+      alerts.insert(alerts.end(), std::make_move_iterator(part->begin()),
+                    std::make_move_iterator(part->end()));
+    }
+  } else {
+    auto st = OpenRepoStore(args);
+    if (!st.ok()) return ReportError(st.status());
+    auto all = st->List(filter);
+    if (!all.ok()) return ReportError(all.status());
+    alerts = std::move(*all);
+  }
+  std::string out;
+  if (format == "json") {
+    out.reserve(alerts.size() * 512);
+    out += "[";
+    for (size_t i = 0; i < alerts.size(); ++i) {
+      if (i) out += ",";
+      out += store::ToJson(alerts[i]);
+    }
+    out += "]\n";
+  } else if (format == "csv") {
+    out = "repository,number,state,resolution,secret_type,secret_redacted,created_at,updated_at,locations,first_path\n";
+    for (const auto& a : alerts) {
+      out += Csv(a.repository) + "," + std::to_string(a.number) + "," + a.state + "," + a.resolution +
+             "," + Csv(a.secret_type) + "," + Csv(a.secret_redacted) + "," + a.created_at + "," +
+             a.updated_at + "," + std::to_string(a.locations.size()) + "," +
+             Csv(a.locations.empty() ? "" : a.locations[0].path) + "\n";
+    }
+  } else {
+    bool many_repos = args.Has("root");
+    out = (many_repos ? Pad("REPOSITORY", 32) : "") + Pad("#", 7) + Pad("STATE", 10) +
+          Pad("RESOLUTION", 16) + Pad("SECRET TYPE", 34) + Pad("SECRET", 24) + "LOCATION\n";
+    for (const auto& a : alerts) {
+      std::string loc = a.locations.empty()
+                            ? ""
+                            : EscapeControl(a.locations[0].path) + ":" + std::to_string(a.locations[0].start_line) +
+                                  (a.locations.size() > 1 ? " (+" + std::to_string(a.locations.size() - 1) + ")" : "");
+      out += (many_repos ? Pad(EscapeControl(a.repository), 32) : "") + Pad(std::to_string(a.number), 7) +
+             Pad(a.state, 10) + Pad(a.resolution.empty() ? "-" : a.resolution, 16) +
+             Pad(a.secret_type, 34) + Pad(EscapeControl(a.secret_redacted), 24) + loc + "\n";
+    }
+    out += std::to_string(alerts.size()) + " alert" + (alerts.size() == 1 ? "" : "s") + "\n";
+  }
+  std::cout << out;
+  return kExitOk;
+}
+
+int Show(const Args& args) {
+  auto n = AlertNumber(args);
+  if (!n.ok()) return ReportError(n.status());
+  std::string format = args.Get("format").value_or("text");
+  if (format != "text" && format != "json") {
+    return ReportError(Status::Invalid("--format must be text or json, not '" + format + "'"));
+  }
+  auto st = OpenRepoStore(args);
+  if (!st.ok()) return ReportError(st.status());
+  auto alert = st->Get(*n);
+  if (!alert.ok()) return ReportError(alert.status());
+  if (format == "json") {
+    std::cout << store::ToJson(*alert) << "\n";
+  } else {
+    PrintAlertText(*alert, std::cout);
+  }
+  return kExitOk;
+}
+
+int CloseOrReopen(const Args& args, bool close) {
+  auto n = AlertNumber(args);
+  if (!n.ok()) return ReportError(n.status());
+  std::string actor = args.Get("actor").value_or(OsUser());
+  std::string comment = args.Get("comment").value_or("");
+  if (close && !args.Has("reason")) {
+    return ReportError(Status::Invalid(
+        "--reason is required: false_positive, used_in_tests, wont_fix or revoked"));
+  }
+  auto st = OpenRepoStore(args);
+  if (!st.ok()) return ReportError(st.status());
+  auto alert = close ? st->Close(*n, *args.Get("reason"), comment, actor) : st->Reopen(*n, comment, actor);
+  if (!alert.ok()) return ReportError(alert.status());
+  std::cout << "alert #" << alert->number << " is now " << alert->state
+            << (alert->resolution.empty() ? "" : " (" + alert->resolution + ")") << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunAlerts(const Argv& argv) {
+  auto args = Args::Parse(argv, {"repo", "root", "state", "secret-type", "format", "reason", "comment", "actor"},
+                          {"help"});
+  if (!args.ok()) return ReportError(args.status());
+  if (args->Has("help")) {
+    std::cout << kHelp;
+    return kExitOk;
+  }
+  if (args->positional().empty()) {
+    std::cerr << kHelp;
+    return kExitError;
+  }
+  log::SetupStderr("warn");
+  const std::string& sub = args->positional()[0];
+  if (sub == "list") return List(*args);
+  if (sub == "show") return Show(*args);
+  if (sub == "close") return CloseOrReopen(*args, true);
+  if (sub == "reopen") return CloseOrReopen(*args, false);
+  std::cerr << "secretgate alerts: unknown subcommand '" << EscapeControl(sub) << "'\n" << kHelp;
+  return kExitError;
+}
+
+int RunStore(const Argv& argv) {
+  auto args = Args::Parse(argv, {"repo"}, {"help"});
+  if (!args.ok()) return ReportError(args.status());
+  if (args->Has("help") || args->positional().size() != 1) {
+    (args->Has("help") ? std::cout : std::cerr)
+        << "usage: secretgate store verify [--repo GITDIR]\n"
+           "       secretgate store compact [--repo GITDIR]\n"
+           "  verify checks every record's checksum and the hash chain of the journal and\n"
+           "  reports each problem as FILE:LINE: reason (exit 2 when damaged).\n"
+           "  compact rebuilds the derived index and snapshot from the journal.\n";
+    return args->Has("help") ? kExitOk : kExitError;
+  }
+  log::SetupStderr("warn");
+  const std::string& sub = args->positional()[0];
+  if (sub != "verify" && sub != "compact") {
+    return ReportError(Status::Invalid("unknown store subcommand '" + EscapeControl(sub) + "'"));
+  }
+  auto st = OpenRepoStore(*args);
+  if (!st.ok()) return ReportError(st.status());
+  if (sub == "compact") {
+    Status s = st->Compact();
+    if (!s.ok()) return ReportError(s);
+    std::cout << "compacted " << st->dir() << "\n";
+    return kExitOk;
+  }
+  auto report = st->Verify();
+  if (!report.ok()) return ReportError(report.status());
+  for (const auto& p : report->problems) {
+    std::cout << p.file << ":" << p.line << ": " << p.reason << "\n";
+  }
+  if (report->torn_tail_bytes) {
+    std::cout << "note: " << report->torn_tail_bytes << " bytes of an unfinished append at the end (ignored)\n";
+  }
+  std::cout << (report->ok() ? "ok: " : "DAMAGED: ") << report->records << " records, "
+            << report->alerts << " alerts, " << report->problems.size() << " problem"
+            << (report->problems.size() == 1 ? "" : "s") << "\n";
+  return report->ok() ? kExitOk : kExitError;
+}
+
+}  // namespace sg::cli

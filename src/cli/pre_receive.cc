@@ -1,0 +1,239 @@
+// secretgate pre-receive: the hook. Reads the ref updates, scans what the push adds, records
+// every finding as an alert, applies the policy and answers git: exit 0 accepts, 1 rejects.
+// stderr is the pusher's terminal; logs go to the log file only.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/args.h"
+#include "cli/chain.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/record.h"
+#include "inspect/push.h"
+#include "log/log.h"
+#include "policy/policy.h"
+#include "queue/scan_debt.h"
+#include "report/report.h"
+#include "util/text.h"
+
+namespace sg::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+const char* Getenv(const char* name) { return std::getenv(name); }
+
+std::string LinePrefix() { return policy::UnderGitLab(Getenv) ? "GL-HOOK-ERR: " : ""; }
+
+// An internal error: the fail mode decides. Loud in the log, short for the pusher.
+int Fail(const Status& status, bool fail_closed) {
+  spdlog::error("INTERNAL ERROR, push {} (fail_mode={}): {}", fail_closed ? "REJECTED" : "ACCEPTED UNSCANNED",
+                fail_closed ? "closed" : "open", status.message());
+  std::cerr << LinePrefix() << "secretgate: internal error: " << EscapeControl(status.message())
+            << "\n"
+            << LinePrefix() << "secretgate: "
+            << (fail_closed ? "push rejected (fail_mode=closed); contact your administrator"
+                            : "push accepted without a secret scan (fail_mode=open)")
+            << "\n";
+  return fail_closed ? kExitFound : kExitOk;
+}
+
+// Path globs from the exclusions file on the default branch, as it is before this push.
+std::vector<std::string> RepositoryExclusions(const git::Repository& repo, const config::Config& cfg) {
+  std::string branch = cfg.default_branch.empty() ? repo.HeadBranch() : cfg.default_branch;
+  if (branch.empty() || cfg.exclusions_file.empty()) return {};
+  if (branch.rfind("refs/", 0) != 0) branch = "refs/heads/" + branch;
+  auto text = repo.ReadPathAtRef(branch, cfg.exclusions_file);
+  if (!text.ok()) {
+    spdlog::warn("cannot read {} on {}: {}", cfg.exclusions_file, branch, text.status().message());
+    return {};
+  }
+  if (!text->has_value()) return {};
+  auto globs = policy::ParseExclusions(**text);
+  spdlog::info("{} exclusion(s) from {} on {}", globs.size(), cfg.exclusions_file, branch);
+  return globs;
+}
+
+std::string Summary(const std::vector<git::RefUpdate>& updates) {
+  std::string refs;
+  for (const auto& u : updates) {
+    if (!refs.empty()) refs += ",";
+    refs += EscapeControl(u.ref);
+  }
+  return refs;
+}
+
+}  // namespace
+
+int RunPreReceive(const Argv& argv) {
+  const auto start = Clock::now();
+  auto args = Args::Parse(argv, {"hook-dir"}, {"help"});
+  if (!args.ok()) return ReportError(args.status());
+  if (args->Has("help")) {
+    std::cout << "usage: secretgate pre-receive [--hook-dir DIR] < ref-updates\n"
+                 "  Run by git as the pre-receive hook (see `secretgate protect`). Reads\n"
+                 "  '<old> <new> <ref>' lines, scans the pushed objects in git's quarantine,\n"
+                 "  records alerts, exits 0 to accept or 1 to reject.\n";
+    return kExitOk;
+  }
+  const std::string hook_dir = args->Get("hook-dir").value_or("");
+  const std::string input = ReadStdin();
+
+  bool fail_closed = false;
+  auto early = config::LoadFile(config::ConfigPath(), std::getenv("SECRETGATE_CONFIG") != nullptr);
+  if (early.ok()) fail_closed = early->fail_closed;
+
+  auto repo = git::Repository::OpenForHook();
+  if (!repo.ok()) return Fail(repo.status(), fail_closed);
+  auto cfg = LoadConfig(&*repo);
+  std::string default_log = repo->git_dir() + "/secretgate/secretgate.log";
+  if (!cfg.ok()) {
+    log::Setup(default_log, "info", false);
+    return Fail(cfg.status(), fail_closed);
+  }
+  fail_closed = cfg->fail_closed;
+  log::Setup(cfg->log_file.empty() ? default_log : cfg->log_file, cfg->log_level, false);
+
+  auto updates = git::ParseRefUpdates(input);
+  if (!updates.ok()) return Fail(updates.status(), fail_closed);
+
+  auto engine = BuildEngine(*cfg, repo->git_dir() + "/secretgate/cache");
+  if (!engine.ok()) return Fail(engine.status(), fail_closed);
+  scan::Scanner scanner(*engine);
+  inspect::ScanOptions options;
+  options.max_blob_size = cfg->max_blob_size;
+  options.deadline = start + std::chrono::milliseconds(static_cast<int64_t>(cfg->timeout_seconds * 1000));
+  options.exclude_paths = cfg->exclude_paths;
+  for (auto& g : RepositoryExclusions(*repo, *cfg)) options.exclude_paths.push_back(std::move(g));
+
+  auto result = inspect::ScanPush(*repo, *updates, scanner, options);
+  if (!result.ok()) return Fail(result.status(), fail_closed);
+
+  const policy::Identity pusher = policy::WhoPushed(Getenv, OsUser());
+  const auto push_options = policy::PushOptions(Getenv);
+  const auto bypass_req = policy::RequestedBypass(push_options);
+
+  for (const auto& d : result->detections) {
+    if (d.suppressed()) {
+      spdlog::info("suppressed finding {} at {} (commit {}): {}", d.finding.rule->id,
+                   report::WhereText(d), d.primary() ? d.primary()->commit_sha : "", d.finding.suppressed_by);
+    }
+  }
+
+  // Record first (durably), then decide: an alert someone resolved no longer blocks.
+  std::vector<std::optional<store::RecordOutcome>> outcomes(result->detections.size());
+  if (cfg->store) {
+    RecordContext ctx;
+    ctx.actor = pusher.name;
+    ctx.pushed_by = pusher.name;
+    auto recorded = RecordDetections(*repo, *cfg, result->detections, ctx);
+    if (!recorded.ok()) return Fail(recorded.status().WithContext("recording alerts"), fail_closed);
+    outcomes = std::move(*recorded);
+  }
+
+  std::vector<const inspect::Detection*> blocking, warning;
+  std::vector<bool> blocks(result->detections.size(), false);
+  for (size_t i = 0; i < result->detections.size(); ++i) {
+    const auto& d = result->detections[i];
+    if (d.suppressed()) continue;
+    if (outcomes[i] && outcomes[i]->state == "resolved") {
+      spdlog::info("finding {} at {}: alert #{} is resolved, not blocking", d.finding.rule->id,
+                   report::WhereText(d), outcomes[i]->number);
+      continue;
+    }
+    switch (policy::EffectiveMode(*cfg, *d.finding.rule)) {
+      case config::Mode::kBlock: blocking.push_back(&d); blocks[i] = true; break;
+      case config::Mode::kWarn: warning.push_back(&d); break;
+      case config::Mode::kAudit: break;
+    }
+  }
+
+  report::PusherOptions popts;
+  popts.max_shown = static_cast<size_t>(cfg->max_findings_shown);
+  popts.gitlab = policy::UnderGitLab(Getenv);
+  popts.bypass_allowed = cfg->allow_bypass;
+  for (const auto& u : *updates) {
+    if (!u.IsDelete()) popts.tips.push_back(u.new_oid.Hex());
+  }
+
+  bool reject = !blocking.empty();
+  std::string decision = reject ? "rejected" : "accepted";
+  policy::BypassVerdict bypass = policy::JudgeBypass(*cfg, bypass_req, pusher.name);
+  if (reject && bypass_req) {
+    std::string verdict = policy::BypassVerdictText(bypass, bypass_req);
+    spdlog::warn("bypass requested by {} ({}): {}", pusher.name, pusher.source, verdict);
+    if (bypass == policy::BypassVerdict::kGranted) {
+      if (cfg->store) {
+        RecordContext ctx;
+        ctx.actor = pusher.name;
+        ctx.pushed_by = pusher.name;
+        ctx.bypass = store::Bypass{bypass_req->reason, bypass_req->comment, pusher.name};
+        ctx.bypassed = blocks;
+        auto recorded = RecordDetections(*repo, *cfg, result->detections, ctx);
+        if (!recorded.ok()) return Fail(recorded.status().WithContext("recording the bypass"), fail_closed);
+      }
+      reject = false;
+      decision = "accepted (bypass: " + bypass_req->reason + ")";
+      popts.verdict = report::Verdict::kBypassed;
+    } else {
+      popts.note = "secretgate: " + verdict;
+    }
+  }
+
+  // Whatever the deadline left unscanned is queued for `secretgate drain` before git hears.
+  if (!result->unscanned.empty()) {
+    bool reject_timeout = cfg->reject_on_timeout;
+    if (!reject && !reject_timeout) {
+      queue::Debt debt;
+      debt.pushed_by = pusher.name;
+      for (const auto& line : std::vector<git::RefUpdate>(*updates)) {
+        debt.updates.push_back(line.old_oid.Hex() + " " + line.new_oid.Hex() + " " + line.ref);
+      }
+      debt.objects = result->unscanned;
+      Status s = queue::Enqueue(repo->git_dir() + "/secretgate/debt", debt);
+      if (!s.ok()) return Fail(s.WithContext("queueing the scan debt"), fail_closed);
+      spdlog::warn("scan deadline ({}s) reached: {} objects queued as {} for `secretgate drain`",
+                   cfg->timeout_seconds, debt.objects.size(), debt.id);
+    }
+    if (reject_timeout && !reject) {
+      reject = true;
+      decision = "rejected (timeout)";
+      std::cerr << LinePrefix() << "secretgate: push rejected: the secret scan did not finish within "
+                << cfg->timeout_seconds << "s (on_timeout=reject); push fewer objects at a time\n";
+    } else if (!reject) {
+      decision += " (timeout: " + std::to_string(result->unscanned.size()) + " objects queued)";
+    }
+  }
+
+  if (!blocking.empty()) {
+    popts.verdict = reject ? report::Verdict::kRejected : popts.verdict;
+    std::cerr << report::PusherMessage(blocking, popts);
+  }
+  if (!warning.empty()) {
+    report::PusherOptions wopts = popts;
+    wopts.verdict = report::Verdict::kWarned;
+    wopts.note.clear();
+    std::cerr << report::PusherMessage(warning, wopts);
+  }
+
+  const auto& st = result->stats;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+  spdlog::info("push repo={} refs={} pusher={} objects={} blobs={} bytes={} commits={} tags={} "
+               "skipped_binary={} skipped_large={} unscanned={} findings={} blocking={} warning={} "
+               "decision={} quarantine={} duration_ms={}",
+               repo->git_dir(), Summary(*updates), pusher.name, st.objects, st.blobs_scanned,
+               st.bytes_scanned, st.commits, st.tags, st.skipped_binary, st.skipped_large,
+               st.unscanned, result->detections.size(), blocking.size(), warning.size(), decision,
+               result->from_quarantine, ms);
+  for (const auto* d : blocking) {
+    spdlog::warn("finding {} at {} commit {} secret {}", d->finding.rule->id, report::WhereText(*d),
+                 d->primary() ? d->primary()->commit_sha : "", Redact(d->finding.secret));
+  }
+  if (reject) return kExitFound;
+  return RunChainedHooks("pre-receive", hook_dir, repo->git_dir(), input);
+}
+
+}  // namespace sg::cli

@@ -1,0 +1,86 @@
+// secretgate scan PATH [--format text|json] [--no-store]
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/record.h"
+#include "inspect/push.h"
+#include "log/log.h"
+#include "report/report.h"
+#include "util/fs.h"
+
+namespace sg::cli {
+
+namespace {
+constexpr char kHelp[] =
+    "usage: secretgate scan PATH [--format text|json] [--no-store] [--rules PATH]...\n"
+    "  PATH is a git repository (every blob reachable from any ref is scanned once) or a\n"
+    "  plain directory or file. Findings in a repository are recorded as alerts unless\n"
+    "  --no-store. Exit 0 when nothing is found, 1 when secrets are found, 2 on error.\n"
+    "  --format   text (default) or json: {\"findings\":[{rule_id, secret_type_display_name,\n"
+    "             path, start_line, end_line, start_column, end_column, commit_sha, blob_sha,\n"
+    "             secret_redacted}]}\n"
+    "  --rules    rule file or directory to use instead of the configured rules\n";
+}
+
+int RunScan(const Argv& argv) {
+  auto args = Args::Parse(argv, {"format", "rules"}, {"help", "no-store"});
+  if (!args.ok()) return ReportError(args.status());
+  if (args->Has("help")) {
+    std::cout << kHelp;
+    return kExitOk;
+  }
+  if (args->positional().size() != 1) {
+    std::cerr << kHelp;
+    return kExitError;
+  }
+  std::string format = args->Get("format").value_or("text");
+  if (format != "text" && format != "json") {
+    return ReportError(Status::Invalid("--format must be text or json, not '" + format + "'"));
+  }
+  const std::string path = args->positional()[0];
+  if (!PathExists(path)) return ReportError(Status::NotFound("no such file or directory: " + path));
+  log::SetupStderr("warn");
+
+  // A repository is scanned through git; anything else as files.
+  std::optional<git::Repository> repo;
+  git::InitLibgit2();
+  if (IsDirectory(path)) {
+    auto r = git::Repository::Open(path);
+    if (r.ok()) repo = std::move(*r);
+  }
+  auto cfg = LoadConfig(repo ? &*repo : nullptr);
+  if (!cfg.ok()) return ReportError(cfg.status());
+  if (args->Has("rules")) cfg->rules = args->GetAll("rules");
+  auto engine = BuildEngine(*cfg, repo ? repo->git_dir() + "/secretgate/cache" : "/tmp");
+  if (!engine.ok()) return ReportError(engine.status());
+  scan::Scanner scanner(*engine);
+  inspect::ScanOptions options;
+  options.max_blob_size = cfg->max_blob_size;
+  options.exclude_paths = cfg->exclude_paths;
+  auto result = repo ? inspect::ScanHistory(*repo, scanner, options)
+                     : inspect::ScanPath(path, scanner, options);
+  if (!result.ok()) return ReportError(result.status());
+  std::vector<const inspect::Detection*> shown;
+  for (const auto& d : result->detections) {
+    if (d.suppressed()) {
+      spdlog::info("suppressed {} in {}: {}", d.finding.rule->id, report::WhereText(d),
+                   d.finding.suppressed_by);
+      continue;
+    }
+    shown.push_back(&d);
+  }
+  if (repo && cfg->store && !args->Has("no-store") && !result->detections.empty()) {
+    RecordContext ctx;
+    ctx.actor = OsUser();
+    auto recorded = RecordDetections(*repo, *cfg, result->detections, ctx);
+    if (!recorded.ok()) return ReportError(recorded.status().WithContext("recording alerts"));
+  }
+  std::cout << (format == "json" ? report::ScanJson(shown) : report::ScanText(shown));
+  return shown.empty() ? kExitOk : kExitFound;
+}
+
+}  // namespace sg::cli

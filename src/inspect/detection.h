@@ -1,0 +1,42 @@
+// A finding placed in its repository: which blob, commit, path and ref hold it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "scan/finding.h"
+
+namespace sg::inspect {
+
+struct Origin {
+  std::string commit_sha;  // empty outside git
+  std::string path;        // empty for commit and tag messages
+  std::string ref;         // the ref a push updates; empty in scans
+};
+
+enum class Where { kFile, kCommitMessage, kTagMessage };
+
+struct Detection {
+  scan::Finding finding;
+  Where where = Where::kFile;
+  std::string blob_sha;  // the object holding the secret (blob, commit or tag); empty outside git
+  // Every place the object appears, earliest first; the first is where the pusher fixes it.
+  std::vector<Origin> origins;
+
+  const Origin* primary() const { return origins.empty() ? nullptr : &origins.front(); }
+  bool suppressed() const { return !finding.suppressed_by.empty(); }
+};
+
+// Counters for the log's summary line.
+struct ScanStats {
+  size_t objects = 0;
+  size_t blobs_scanned = 0;
+  size_t bytes_scanned = 0;
+  size_t commits = 0;
+  size_t tags = 0;
+  size_t skipped_binary = 0;
+  size_t skipped_large = 0;
+  size_t unscanned = 0;  // left for later because the deadline passed
+};
+
+}  // namespace sg::inspect

@@ -1,0 +1,51 @@
+// Scanning what a push adds, and scanning whole histories and directories.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "git/ref_updates.h"
+#include "git/repository.h"
+#include "inspect/detection.h"
+#include "scan/engine.h"
+
+namespace sg::inspect {
+
+struct ScanOptions {
+  int64_t max_blob_size = 10 << 20;
+  // When set, objects not reached by then are listed in `unscanned` instead of being read.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::vector<std::string> exclude_paths;  // globs; matching findings are suppressed
+  // The refs of the push already hold their new values (a drain after the push was accepted).
+  bool refs_updated = false;
+};
+
+struct ScanResult {
+  std::vector<Detection> detections;  // suppressed ones included, flagged
+  ScanStats stats;
+  std::vector<std::string> unscanned;  // object ids left for `secretgate drain`
+  bool from_quarantine = false;
+};
+
+// Scans every new blob of the push, and the messages of its new commits and annotated tags.
+// Blobs with findings are then mapped to commit, path and ref (only those blobs).
+Result<ScanResult> ScanPush(const git::Repository& repo, const std::vector<git::RefUpdate>& updates,
+                            scan::Scanner& scanner, const ScanOptions& options);
+
+// Scans the listed objects (blobs, commits, tags) of `repo`, e.g. a queued scan debt.
+// Origins are found by `MapBlobs` over `updates`.
+Result<ScanResult> ScanObjects(const git::Repository& repo, const std::vector<git::RefUpdate>& updates,
+                               const std::vector<std::string>& object_ids, scan::Scanner& scanner,
+                               const ScanOptions& options);
+
+// Scans every blob reachable from any ref once, each with the first commit and path the walk met.
+Result<ScanResult> ScanHistory(const git::Repository& repo, scan::Scanner& scanner,
+                               const ScanOptions& options);
+
+// Scans a file, or every file under a directory (skipping .git), outside git.
+Result<ScanResult> ScanPath(const std::string& path, scan::Scanner& scanner,
+                            const ScanOptions& options);
+
+}  // namespace sg::inspect

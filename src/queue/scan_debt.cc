@@ -1,0 +1,107 @@
+#include "queue/scan_debt.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "util/fs.h"
+#include "util/text.h"
+
+namespace sg::queue {
+
+Status Enqueue(const std::string& dir, Debt& debt) {
+  SG_RETURN_IF_ERROR(MakeDirs(dir, 0700));
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
+  char name[64];
+  std::snprintf(name, sizeof name, "%020lld-%d.json", static_cast<long long>(ns), ::getpid());
+  debt.id = name;
+  if (debt.created_at.empty()) debt.created_at = NowRfc3339();
+  nlohmann::json j;
+  j["version"] = 1;
+  j["created_at"] = debt.created_at;
+  j["pushed_by"] = debt.pushed_by;
+  j["updates"] = debt.updates;
+  j["objects"] = debt.objects;
+  return WriteFileAtomic(dir + "/" + debt.id,
+                         j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+                         0600);
+}
+
+Result<std::vector<Debt>> List(const std::string& dir) {
+  std::vector<Debt> out;
+  if (!IsDirectory(dir)) return out;
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    std::string n = e.path().filename().string();
+    if (n.size() > 5 && n.compare(n.size() - 5, 5, ".json") == 0 && n.find(".tmp.") == std::string::npos) {
+      names.push_back(n);
+    }
+  }
+  if (ec) return Status::IOError("cannot list " + dir + ": " + ec.message());
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) {
+    auto text = ReadFile(dir + "/" + n);
+    if (!text.ok()) return text.status();
+    nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("objects") || !j["objects"].is_array()) {
+      return Status::Corruption("scan-debt entry " + dir + "/" + n + " is not valid JSON");
+    }
+    Debt d;
+    d.id = n;
+    d.created_at = j.value("created_at", "");
+    d.pushed_by = j.value("pushed_by", "");
+    for (const auto& u : j.value("updates", nlohmann::json::array())) {
+      if (u.is_string()) d.updates.push_back(u.get<std::string>());
+    }
+    for (const auto& o : j["objects"]) {
+      if (o.is_string()) d.objects.push_back(o.get<std::string>());
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Status Remove(const std::string& dir, const std::string& id) {
+  std::string path = dir + "/" + id;
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return Status::IOError("cannot remove " + path + ": " + std::strerror(errno));
+  }
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::Ok();
+}
+
+Result<DrainLock> DrainLock::Acquire(const std::string& dir) {
+  SG_RETURN_IF_ERROR(MakeDirs(dir, 0700));
+  std::string path = dir + "/drain.lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+  while (::flock(fd, LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      Status s = Status::IOError("cannot lock " + path + ": " + std::strerror(errno));
+      ::close(fd);
+      return s;
+    }
+  }
+  return DrainLock(fd);
+}
+
+DrainLock::~DrainLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing drops the flock
+}
+
+}  // namespace sg::queue

@@ -1,0 +1,35 @@
+// Everything secretgate prints for people: the message a pusher sees, and the scan outputs.
+// Secrets appear only redacted; paths and messages have their control characters escaped.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "inspect/detection.h"
+
+namespace sg::report {
+
+enum class Verdict { kRejected, kWarned, kBypassed };
+
+struct PusherOptions {
+  Verdict verdict = Verdict::kRejected;
+  size_t max_shown = 5;
+  bool gitlab = false;            // prefix every line with "GL-HOOK-ERR: " (GitLab's web UI)
+  bool bypass_allowed = false;    // tell the pusher how to bypass
+  // The tip commit of each pushed ref, to tell "amend" from "rebase".
+  std::vector<std::string> tips;
+  std::string note;               // an extra line (e.g. a timeout notice)
+};
+
+// The pusher's message for `detections` (already free of suppressed ones).
+std::string PusherMessage(const std::vector<const inspect::Detection*>& detections,
+                          const PusherOptions& options);
+
+// Describes where a detection is, e.g. "config/app.env:12:7" or "commit message".
+std::string WhereText(const inspect::Detection& d);
+
+// `secretgate scan` output.
+std::string ScanText(const std::vector<const inspect::Detection*>& detections);
+std::string ScanJson(const std::vector<const inspect::Detection*>& detections);
+
+}  // namespace sg::report

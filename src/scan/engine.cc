@@ -1,0 +1,248 @@
+#include "scan/engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <map>
+
+#include "util/fs.h"
+#include "util/text.h"
+
+namespace sg::scan {
+namespace {
+
+// Escapes a literal for use inside a Hyperscan pattern.
+std::string EscapeLiteral(std::string_view lit) {
+  std::string out;
+  for (unsigned char c : lit) {
+    if (std::isalnum(c) || c == '_' || c >= 0x80) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+// A Hyperscan view of a rule, decided by asking Hyperscan itself what it can do.
+struct HsPlan {
+  HsMode mode;
+  uint32_t max_width;
+};
+
+HsPlan PlanRule(const std::string& regex) {
+  for (HsMode mode : {HsMode::kExact, HsMode::kPrefilter}) {
+    unsigned flags = mode == HsMode::kPrefilter ? HS_FLAG_PREFILTER : 0;
+    hs_expr_info_t* raw_info = nullptr;
+    hs_compile_error_t* raw_err = nullptr;
+    hs_error_t rc = hs_expression_info(regex.c_str(), flags, &raw_info, &raw_err);
+    HsInfo info(raw_info);
+    HsCompileError err(raw_err);
+    if (rc == HS_SUCCESS && info) return {mode, info->max_width};
+  }
+  return {HsMode::kNone, UINT_MAX};
+}
+
+constexpr char kCacheMagic[] = "SGHSCACHE1\n";
+
+}  // namespace
+
+Engine::Engine(rules::RuleSet set, const EngineOptions& options)
+    : set_(std::move(set)), options_(options), compiled_(set_.rules.size()) {}
+
+Result<std::shared_ptr<const Engine>> Engine::Build(rules::RuleSet set,
+                                                    const EngineOptions& options) {
+  auto engine = std::make_shared<Engine>(std::move(set), options);
+  SG_RETURN_IF_ERROR(engine->Compile());
+  return std::shared_ptr<const Engine>(std::move(engine));
+}
+
+Status Engine::Compile() {
+  // Keywords are shared between rules: one Hyperscan literal per distinct keyword.
+  std::map<std::string, uint32_t> keyword_ids;
+  const uint32_t nrules = static_cast<uint32_t>(set_.rules.size());
+  for (size_t i = 0; i < set_.rules.size(); ++i) {
+    for (const auto& k : set_.rules[i].keywords) {
+      std::string lower = ToLowerAscii(k);
+      auto [it, inserted] = keyword_ids.emplace(lower, nrules + keywords_.size());
+      if (inserted) keywords_.push_back(lower);
+      compiled_[i].keyword_ids.push_back(it->second);
+    }
+  }
+  keyword_count_ = keywords_.size();
+
+  // The cache key covers everything that shapes the database: the rules, the Hyperscan
+  // version and the CPU features Hyperscan would compile for.
+  hs_platform_info_t platform{};
+  hs_populate_platform(&platform);
+  std::string key = set_.digest + "|" + hs_version() + "|" +
+                    std::string(reinterpret_cast<const char*>(&platform), sizeof platform) + "|" +
+                    kCacheMagic;
+  std::string cache_path;
+  if (!options_.cache_dir.empty()) {
+    cache_path = options_.cache_dir + "/hs-" + Sha256Hex(key).substr(0, 32) + ".db";
+    if (LoadCache(cache_path)) {
+      cache_hit_ = true;
+      return Status::Ok();
+    }
+  }
+
+  std::vector<std::string> exprs;
+  std::vector<unsigned> flags;
+  std::vector<unsigned> ids;
+  for (size_t i = 0; i < set_.rules.size(); ++i) {
+    HsPlan plan = PlanRule(set_.rules[i].regex);
+    compiled_[i].mode = plan.mode;
+    compiled_[i].max_width = plan.max_width;
+    if (plan.mode == HsMode::kNone) {
+      spdlog::info("rule {} ({}): Hyperscan cannot compile its regex; PCRE2 scans buffers that "
+                   "contain one of its keywords",
+                   set_.rules[i].id, set_.rules[i].Where());
+      continue;
+    }
+    exprs.push_back(set_.rules[i].regex);
+    flags.push_back(plan.mode == HsMode::kPrefilter ? HS_FLAG_PREFILTER : 0);
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  for (size_t k = 0; k < keywords_.size(); ++k) {
+    exprs.push_back(EscapeLiteral(keywords_[k]));
+    flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
+    ids.push_back(nrules + static_cast<unsigned>(k));
+  }
+  if (exprs.empty()) return Status::Ok();  // no rules: nothing to scan for
+
+  for (;;) {
+    std::vector<const char*> cexprs;
+    for (const auto& e : exprs) cexprs.push_back(e.c_str());
+    hs_database_t* raw_db = nullptr;
+    hs_compile_error_t* raw_err = nullptr;
+    hs_error_t rc = hs_compile_multi(cexprs.data(), flags.data(), ids.data(),
+                                     static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr,
+                                     &raw_db, &raw_err);
+    HsCompileError err(raw_err);
+    if (rc == HS_SUCCESS) {
+      db_.reset(raw_db);
+      break;
+    }
+    // One expression Hyperscan accepted alone may still fail in the set: demote that rule to
+    // PCRE2-only and try again.
+    if (err && err->expression >= 0 && ids[err->expression] < nrules) {
+      size_t at = static_cast<size_t>(err->expression);
+      size_t rule = ids[at];
+      spdlog::warn("rule {}: Hyperscan: {}; PCRE2 will confirm it alone", set_.rules[rule].id,
+                   err->message);
+      compiled_[rule].mode = HsMode::kNone;
+      exprs.erase(exprs.begin() + at);
+      flags.erase(flags.begin() + at);
+      ids.erase(ids.begin() + at);
+      continue;
+    }
+    return Status::Internal(std::string("Hyperscan cannot compile the rule set: ") +
+                            (err ? err->message : "unknown error"));
+  }
+  if (!cache_path.empty()) SaveCache(cache_path);
+  return Status::Ok();
+}
+
+// Cache file: magic, rule count, per rule (mode u8, max_width u32), database size u64, the
+// serialized database. Anything that does not parse is ignored and recompiled.
+bool Engine::LoadCache(const std::string& path) {
+  auto data = ReadFile(path);
+  if (!data.ok()) return false;
+  std::string_view d = *data;
+  const size_t magic_len = sizeof kCacheMagic - 1;
+  if (d.size() < magic_len + 4 || d.substr(0, magic_len) != kCacheMagic) return false;
+  size_t off = magic_len;
+  auto take = [&](void* out, size_t n) {
+    if (off + n > d.size()) return false;
+    std::memcpy(out, d.data() + off, n);
+    off += n;
+    return true;
+  };
+  uint32_t n = 0;
+  if (!take(&n, 4) || n != compiled_.size()) return false;
+  for (auto& c : compiled_) {
+    uint8_t mode;
+    if (!take(&mode, 1) || !take(&c.max_width, 4) || mode > 2) return false;
+    c.mode = static_cast<HsMode>(mode);
+  }
+  uint64_t size = 0;
+  if (!take(&size, 8) || off + size != d.size()) return false;
+  if (size == 0) return true;
+  hs_database_t* raw = nullptr;
+  if (hs_deserialize_database(d.data() + off, size, &raw) != HS_SUCCESS) return false;
+  db_.reset(raw);
+  return true;
+}
+
+void Engine::SaveCache(const std::string& path) const {
+  std::string out(kCacheMagic);
+  auto put = [&out](const void* p, size_t n) { out.append(static_cast<const char*>(p), n); };
+  uint32_t n = static_cast<uint32_t>(compiled_.size());
+  put(&n, 4);
+  for (const auto& c : compiled_) {
+    uint8_t mode = static_cast<uint8_t>(c.mode);
+    put(&mode, 1);
+    put(&c.max_width, 4);
+  }
+  char* bytes = nullptr;
+  size_t length = 0;
+  if (db_ && hs_serialize_database(db_.get(), &bytes, &length) != HS_SUCCESS) return;
+  uint64_t size = length;
+  put(&size, 8);
+  if (bytes) {
+    out.append(bytes, length);
+    free(bytes);
+  }
+  // A cache that cannot be written only costs the next run a compile.
+  Status s = MakeDirs(options_.cache_dir, 0755);
+  if (s.ok()) s = WriteFileAtomic(path, out, 0644);
+  if (!s.ok()) spdlog::warn("cannot write the rule cache: {}", s.message());
+}
+
+void Engine::EnsureCompiled(size_t i) const {
+  const CompiledRule& c = compiled_[i];
+  std::call_once(c.once, [&] {
+    const rules::Rule& r = set_.rules[i];
+    std::string err;
+    c.code = CompilePcre2(r.regex, &err);  // validated at load time; failure leaves it null
+    for (const auto& re : r.allowlist.regexes) c.allow_regexes.push_back(CompilePcre2(re, &err));
+    for (const auto& re : r.allowlist.paths) c.allow_paths.push_back(CompilePcre2(re, &err));
+    if (!r.path_regex.empty()) c.path_regex = CompilePcre2(r.path_regex, &err);
+  });
+}
+
+const pcre2_code* Engine::Pcre(size_t i) const {
+  EnsureCompiled(i);
+  return compiled_[i].code.get();
+}
+
+bool Engine::SkipsPath(size_t i, std::string_view path) const {
+  const rules::Rule& r = set_.rules[i];
+  if (path.empty() || (r.allowlist.paths.empty() && r.path_regex.empty())) return false;
+  EnsureCompiled(i);
+  if (compiled_[i].path_regex && !Pcre2Matches(compiled_[i].path_regex.get(), path)) return true;
+  for (const auto& code : compiled_[i].allow_paths) {
+    if (code && Pcre2Matches(code.get(), path)) return true;
+  }
+  return false;
+}
+
+bool Engine::SecretAllowlisted(size_t i, std::string_view secret) const {
+  const rules::Rule& r = set_.rules[i];
+  for (const auto& w : r.allowlist.stopwords) {
+    if (ContainsIgnoreCase(secret, w)) return true;
+  }
+  if (r.allowlist.regexes.empty()) return false;
+  EnsureCompiled(i);
+  for (const auto& code : compiled_[i].allow_regexes) {
+    if (code && Pcre2Matches(code.get(), secret)) return true;
+  }
+  return false;
+}
+
+}  // namespace sg::scan

@@ -1,0 +1,126 @@
+// The matching engine: one Hyperscan pass over a buffer finds candidate positions for every
+// rule at once; PCRE2 (JIT) confirms each candidate on a bounded window around it, extracts the
+// secret group, and the filters decide whether it is a real secret.
+//
+// Thread-safety: an Engine is immutable after Build() and may be shared by threads (PCRE2 code
+// is compiled lazily under std::call_once). Each thread uses its own Scanner.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rules/rule.h"
+#include "scan/finding.h"
+#include "scan/hyperscan.h"
+#include "util/pcre2.h"
+#include "util/status.h"
+
+namespace sg::scan {
+
+struct EngineOptions {
+  // Where the compiled Hyperscan database is cached; empty disables the cache.
+  std::string cache_dir;
+  // Bound on PCRE2 backtracking per match attempt, so no rule can run away on hostile input.
+  uint32_t match_limit = 1'000'000;
+};
+
+// How Hyperscan stands in for a rule's regex.
+enum class HsMode : uint8_t {
+  kExact = 0,      // Hyperscan matches the regex exactly; hits are match end offsets
+  kPrefilter = 1,  // Hyperscan matches a superset (HS_FLAG_PREFILTER); hits need confirming
+  kNone = 2,       // Hyperscan cannot take it: PCRE2 scans the whole buffer when a keyword occurs
+};
+
+struct CompiledRule {
+  HsMode mode = HsMode::kExact;
+  uint32_t max_width = 0;  // from hs_expression_info; UINT32_MAX when unbounded
+  std::vector<uint32_t> keyword_ids;
+  // Lazily compiled confirmation regex and filters (see Engine::Pcre()).
+  mutable std::once_flag once;
+  mutable Pcre2Code code;
+  mutable std::vector<Pcre2Code> allow_regexes;
+  mutable std::vector<Pcre2Code> allow_paths;
+  mutable Pcre2Code path_regex;
+};
+
+class Engine {
+ public:
+  static Result<std::shared_ptr<const Engine>> Build(rules::RuleSet set,
+                                                     const EngineOptions& options);
+
+  const rules::RuleSet& rules() const { return set_; }
+  const EngineOptions& options() const { return options_; }
+  // True when the Hyperscan database came from the on-disk cache.
+  bool cache_hit() const { return cache_hit_; }
+  const hs_database_t* database() const { return db_.get(); }
+  const CompiledRule& compiled(size_t i) const { return compiled_[i]; }
+  size_t keyword_count() const { return keyword_count_; }
+
+  // The rule's PCRE2 program, compiled on first use.
+  const pcre2_code* Pcre(size_t rule_index) const;
+  // True when the rule does not apply to `path`: its path allowlist excludes it, or it has a
+  // `path` regex that `path` does not match. False for an empty (unknown) path.
+  bool SkipsPath(size_t rule_index, std::string_view path) const;
+  // True when the rule's secret allowlist (regexes, stopwords) drops `secret`.
+  bool SecretAllowlisted(size_t rule_index, std::string_view secret) const;
+
+  Engine(rules::RuleSet set, const EngineOptions& options);  // use Build()
+
+ private:
+  Status Compile();
+  bool LoadCache(const std::string& path);
+  void SaveCache(const std::string& path) const;
+  void EnsureCompiled(size_t rule_index) const;
+
+  rules::RuleSet set_;
+  EngineOptions options_;
+  std::vector<CompiledRule> compiled_;
+  std::vector<std::string> keywords_;  // lowercase, deduplicated; id = rules + index
+  size_t keyword_count_ = 0;
+  HsDatabase db_;
+  bool cache_hit_ = false;
+};
+
+// Per-thread scanning state: Hyperscan scratch, PCRE2 match data and JIT stack.
+class Scanner {
+ public:
+  explicit Scanner(std::shared_ptr<const Engine> engine);
+
+  // Finds the secrets in `data`. `path` (may be empty) feeds the rules' path allowlists.
+  // Suppressed findings (inline markers) are returned with `suppressed_by` set.
+  Result<std::vector<Finding>> Scan(std::string_view data, std::string_view path = {});
+
+  const Engine& engine() const { return *engine_; }
+
+ private:
+  struct Interval {
+    size_t start, end;
+  };
+  struct RawMatch {
+    size_t rule;
+    size_t start, end;
+  };
+  static int OnMatch(unsigned int id, unsigned long long from, unsigned long long to,
+                     unsigned int flags, void* ctx);
+  void Confirm(size_t rule, std::string_view data, size_t from, size_t to,
+               std::vector<RawMatch>& out);
+
+  std::shared_ptr<const Engine> engine_;
+  HsScratch scratch_;
+  Pcre2MatchContext mctx_;
+  Pcre2JitStack jit_stack_;
+  // Per-scan state, kept to reuse allocations.
+  std::vector<std::vector<Interval>> intervals_;
+  std::vector<uint32_t> touched_;
+  std::vector<uint8_t> keyword_hit_;
+};
+
+// Finds rules whose examples do not match or whose negative examples do; one message per
+// problem, each starting with the rule's file:line.
+std::vector<std::string> CheckExamples(const std::shared_ptr<const Engine>& engine);
+
+}  // namespace sg::scan

@@ -1,0 +1,123 @@
+#include "scan/filters.h"
+
+#include <array>
+#include <cctype>
+
+#include "util/text.h"
+
+namespace sg::scan {
+namespace {
+
+constexpr std::string_view kBase62 =
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+std::array<uint32_t, 256> MakeCrcTable() {
+  std::array<uint32_t, 256> t{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    t[i] = c;
+  }
+  return t;
+}
+
+bool IsHex(std::string_view s) {
+  for (char c : s) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return !s.empty();
+}
+
+bool IsUuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+size_t LongestRun(std::string_view s) {
+  size_t best = 0, run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    run = (i > 0 && s[i] == s[i - 1]) ? run + 1 : 1;
+    best = std::max(best, run);
+  }
+  return best;
+}
+
+}  // namespace
+
+uint32_t Crc32(std::string_view data) {
+  static const std::array<uint32_t, 256> kTable = MakeCrcTable();
+  uint32_t c = 0xFFFFFFFFu;
+  for (unsigned char b : data) c = kTable[(c ^ b) & 0xFF] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+std::string Base62(uint32_t value, size_t width) {
+  std::string out;
+  do {
+    out.insert(out.begin(), kBase62[value % 62]);
+    value /= 62;
+  } while (value > 0);
+  while (out.size() < width) out.insert(out.begin(), '0');
+  return out;
+}
+
+bool ValidCrc32Token(std::string_view token) {
+  if (token.size() < 36) return false;
+  std::string_view random = token.substr(token.size() - 36, 30);
+  std::string_view checksum = token.substr(token.size() - 6);
+  return Base62(Crc32(random), 6) == checksum;
+}
+
+bool PassesValidator(std::string_view validator, std::string_view secret) {
+  if (validator.empty()) return true;
+  if (validator == "github-crc32" || validator == "npm-crc32") return ValidCrc32Token(secret);
+  return false;
+}
+
+std::string_view PlaceholderReason(std::string_view secret, rules::Confidence confidence) {
+  static constexpr std::string_view kWords[] = {
+      "example",   "placeholder", "changeme", "change_me", "replace_me", "replaceme", "your_",
+      "your-",     "yourkey",     "xxxxxx",   "redacted",  "dummy",      "<your",     "insert_",
+      "os.environ", "process.env", "getenv(",  "env(",      "secretref",  "fake_",     "_here",
+  };
+  for (std::string_view w : kWords) {
+    if (ContainsIgnoreCase(secret, w)) return "placeholder word";
+  }
+  if (secret.find("${") != std::string_view::npos || secret.find("{{") != std::string_view::npos ||
+      secret.find("%(") != std::string_view::npos || secret.find("$(") != std::string_view::npos) {
+    return "template or variable reference";
+  }
+  if (secret.size() >= 2 && secret.front() == '<' && secret.back() == '>') return "placeholder";
+  if (secret.size() >= 2 && secret.front() == '$' &&
+      (std::isupper(static_cast<unsigned char>(secret[1])) || secret[1] == '_')) {
+    return "variable reference";
+  }
+  // Runs of one character ("aaaaaaaa", "********") do not occur in generated tokens; armoured
+  // keys are long and are exempt because their padding repeats.
+  if (secret.size() < 200 && LongestRun(secret) >= 8) return "repeated character";
+  if (confidence != rules::Confidence::kHigh) {
+    if ((secret.size() == 40 || secret.size() == 64) && IsHex(secret)) return "git object id or hash";
+    if (IsUuid(secret)) return "uuid";
+    for (std::string_view p : {"sha1-", "sha256-", "sha384-", "sha512-"}) {
+      if (secret.substr(0, p.size()) == p) return "integrity hash";
+    }
+  }
+  return {};
+}
+
+std::string_view InlineMarker(std::string_view line) {
+  for (std::string_view m : {"secretgate:allow", "gitleaks:allow", "pragma: allowlist secret"}) {
+    if (line.find(m) != std::string_view::npos) return m;
+  }
+  return {};
+}
+
+bool NextLineMarker(std::string_view line) {
+  return line.find("pragma: allowlist nextline secret") != std::string_view::npos;
+}
+
+}  // namespace sg::scan

@@ -1,0 +1,254 @@
+// Scanner: the per-thread half of the engine (see engine.h).
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <set>
+
+#include "scan/engine.h"
+#include "scan/filters.h"
+#include "util/text.h"
+
+namespace sg::scan {
+namespace {
+
+// Bytes before a hit that a confirmation window covers when the regex's width is unbounded.
+constexpr size_t kUnboundedWindow = 16 * 1024;
+// Bytes after a window's last hit that PCRE2 may read (a trailing \b, a closing quote).
+constexpr size_t kTrailingSlack = 64;
+
+struct LineIndex {
+  explicit LineIndex(std::string_view d) : data(d) {}
+  // 1-based line and byte column of `offset`; offsets must be queried in increasing order
+  // for linear cost overall.
+  std::pair<int, int> At(size_t offset) {
+    if (offset < pos) {
+      pos = 0;
+      line = 1;
+      line_start = 0;
+    }
+    while (pos < offset) {
+      const void* nl = std::memchr(data.data() + pos, '\n', offset - pos);
+      if (!nl) {
+        pos = offset;
+        break;
+      }
+      size_t at = static_cast<const char*>(nl) - data.data();
+      ++line;
+      line_start = at + 1;
+      pos = at + 1;
+    }
+    return {line, static_cast<int>(offset - line_start + 1)};
+  }
+  std::string_view data;
+  size_t pos = 0;
+  int line = 1;
+  size_t line_start = 0;
+};
+
+std::string_view LineAround(std::string_view data, size_t offset) {
+  size_t b = data.rfind('\n', offset == 0 ? 0 : offset - 1);
+  b = (b == std::string_view::npos || offset == 0) ? 0 : b + 1;
+  size_t e = data.find('\n', offset);
+  if (e == std::string_view::npos) e = data.size();
+  return data.substr(b, e - b);
+}
+
+std::string_view PreviousLine(std::string_view data, size_t offset) {
+  std::string_view line = LineAround(data, offset);
+  size_t line_begin = static_cast<size_t>(line.data() - data.data());
+  if (line_begin == 0) return {};
+  return LineAround(data, line_begin - 1);
+}
+
+}  // namespace
+
+Scanner::Scanner(std::shared_ptr<const Engine> engine) : engine_(std::move(engine)) {
+  if (engine_->database()) {
+    hs_scratch_t* raw = nullptr;
+    if (hs_alloc_scratch(engine_->database(), &raw) == HS_SUCCESS) scratch_.reset(raw);
+  }
+  mctx_.reset(pcre2_match_context_create(nullptr));
+  pcre2_set_match_limit(mctx_.get(), engine_->options().match_limit);
+  jit_stack_.reset(pcre2_jit_stack_create(64 * 1024, 1024 * 1024, nullptr));
+  if (jit_stack_) pcre2_jit_stack_assign(mctx_.get(), nullptr, jit_stack_.get());
+  intervals_.resize(engine_->rules().rules.size());
+  keyword_hit_.resize(engine_->keyword_count());
+}
+
+int Scanner::OnMatch(unsigned int id, unsigned long long /*from*/, unsigned long long to,
+                     unsigned int /*flags*/, void* ctx) {
+  auto* self = static_cast<Scanner*>(ctx);
+  const size_t nrules = self->intervals_.size();
+  if (id >= nrules) {
+    self->keyword_hit_[id - nrules] = 1;
+    return 0;
+  }
+  uint32_t w = self->engine_->compiled(id).max_width;
+  size_t width = w == UINT_MAX || w > kUnboundedWindow ? kUnboundedWindow : w;
+  size_t start = to > width ? to - width : 0;
+  auto& list = self->intervals_[id];
+  if (list.empty()) self->touched_.push_back(id);
+  // Hits arrive in increasing end order, so merging with the last interval is enough.
+  if (!list.empty() && start <= list.back().end + 1) {
+    list.back().end = std::max<size_t>(list.back().end, to);
+    list.back().start = std::min(list.back().start, start);
+  } else {
+    list.push_back({start, static_cast<size_t>(to)});
+  }
+  return 0;
+}
+
+void Scanner::Confirm(size_t rule, std::string_view data, size_t from, size_t to,
+                      std::vector<RawMatch>& out) {
+  const pcre2_code* code = engine_->Pcre(rule);
+  if (!code) return;
+  const int group = engine_->rules().rules[rule].secret_group;
+  const size_t limit = std::min(data.size(), to + kTrailingSlack);
+  Pcre2MatchData md(pcre2_match_data_create_from_pattern(code, nullptr));
+  size_t off = from;
+  while (off <= limit) {
+    int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(data.data()), limit, off, 0, md.get(),
+                         mctx_.get());
+    if (rc < 0) {
+      if (rc != PCRE2_ERROR_NOMATCH) {
+        PCRE2_UCHAR buf[128];
+        pcre2_get_error_message(rc, buf, sizeof buf);
+        spdlog::warn("rule {}: PCRE2 gave up at offset {}: {}", engine_->rules().rules[rule].id,
+                     off, reinterpret_cast<const char*>(buf));
+      }
+      return;
+    }
+    PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md.get());
+    size_t m_start = ov[0], m_end = ov[1];
+    if (m_start > to) return;  // beyond the candidates Hyperscan reported
+    // A match that runs into the artificial end of the window may be an artefact of the cut.
+    bool cut = m_end == limit && limit < data.size();
+    if (!cut && rc > group && ov[2 * group] != PCRE2_UNSET) {
+      out.push_back({rule, ov[2 * group], ov[2 * group + 1]});
+    }
+    off = m_end > m_start ? m_end : m_start + 1;
+  }
+}
+
+Result<std::vector<Finding>> Scanner::Scan(std::string_view data, std::string_view path) {
+  const Engine& eng = *engine_;
+  const auto& rules = eng.rules().rules;
+  touched_.clear();
+  std::fill(keyword_hit_.begin(), keyword_hit_.end(), 0);
+  if (eng.database()) {
+    if (!scratch_) return Status::Internal("Hyperscan scratch space could not be allocated");
+    hs_error_t rc = hs_scan(eng.database(), data.data(), static_cast<unsigned>(data.size()), 0,
+                            scratch_.get(), &Scanner::OnMatch, this);
+    if (rc != HS_SUCCESS) {
+      for (uint32_t r : touched_) intervals_[r].clear();
+      return Status::Internal("Hyperscan scan failed with code " + std::to_string(rc));
+    }
+  }
+  auto keyword_ok = [&](size_t r) {
+    const auto& ids = eng.compiled(r).keyword_ids;
+    if (ids.empty()) return true;
+    for (uint32_t id : ids) {
+      if (keyword_hit_[id - rules.size()]) return true;
+    }
+    return false;
+  };
+
+  std::vector<RawMatch> raw;
+  for (uint32_t r : touched_) {
+    if (keyword_ok(r)) {
+      for (const Interval& iv : intervals_[r]) Confirm(r, data, iv.start, iv.end, raw);
+    }
+    intervals_[r].clear();
+  }
+  for (size_t r = 0; r < rules.size(); ++r) {
+    if (eng.compiled(r).mode == HsMode::kNone && keyword_ok(r)) {
+      Confirm(r, data, 0, data.size(), raw);
+    }
+  }
+  if (raw.empty()) return std::vector<Finding>{};
+
+  // Overlapping windows can confirm the same match twice.
+  std::sort(raw.begin(), raw.end(), [](const RawMatch& a, const RawMatch& b) {
+    return a.start != b.start ? a.start < b.start : a.rule < b.rule;
+  });
+  raw.erase(std::unique(raw.begin(), raw.end(),
+                        [](const RawMatch& a, const RawMatch& b) {
+                          return a.rule == b.rule && a.start == b.start && a.end == b.end;
+                        }),
+            raw.end());
+
+  std::vector<Finding> found;
+  LineIndex lines(data);
+  for (const RawMatch& m : raw) {
+    const rules::Rule& rule = rules[m.rule];
+    std::string_view secret = data.substr(m.start, m.end - m.start);
+    if (secret.empty()) continue;
+    if (rule.entropy > 0 && ShannonEntropy(secret) < rule.entropy) continue;
+    if (!PassesValidator(rule.validator, secret)) continue;
+    if (!PlaceholderReason(secret, rule.confidence).empty()) continue;
+    if (eng.SecretAllowlisted(m.rule, secret)) continue;
+    if (eng.SkipsPath(m.rule, path)) continue;
+    Finding f;
+    f.rule = &rule;
+    f.start = m.start;
+    f.end = m.end;
+    f.secret = std::string(secret);
+    std::tie(f.start_line, f.start_column) = lines.At(m.start);
+    std::tie(f.end_line, f.end_column) = lines.At(m.end - 1);
+    std::string_view line = LineAround(data, m.start);
+    if (auto marker = InlineMarker(line); !marker.empty()) {
+      f.suppressed_by = "inline marker '" + std::string(marker) + "'";
+    } else if (NextLineMarker(PreviousLine(data, m.start))) {
+      f.suppressed_by = "inline marker 'pragma: allowlist nextline secret'";
+    }
+    found.push_back(std::move(f));
+  }
+
+  // Pattern pairs: a rule that requires a companion keeps only findings with one nearby.
+  std::vector<Finding> out;
+  out.reserve(found.size());
+  for (auto& f : found) {
+    if (f.rule->requires_companion) {
+      const auto& comp = *f.rule->requires_companion;
+      bool near = std::any_of(found.begin(), found.end(), [&](const Finding& g) {
+        return g.rule->id == comp.rule &&
+               (comp.within_lines == 0 || std::abs(g.start_line - f.start_line) <= comp.within_lines);
+      });
+      if (!near) continue;
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::vector<std::string> CheckExamples(const std::shared_ptr<const Engine>& engine) {
+  std::vector<std::string> problems;
+  Scanner scanner(engine);
+  const auto& rules = engine->rules().rules;
+  for (const auto& rule : rules) {
+    auto fires = [&](const std::string& text) {
+      auto res = scanner.Scan(text);
+      if (!res.ok()) return false;
+      return std::any_of(res->begin(), res->end(),
+                         [&](const Finding& f) { return f.rule->id == rule.id; });
+    };
+    for (size_t i = 0; i < rule.examples.size(); ++i) {
+      if (!fires(rule.examples[i])) {
+        problems.push_back(rule.Where() + ": rule " + rule.id + ": example " + std::to_string(i + 1) +
+                           " does not match: " + EscapeControl(rule.examples[i].substr(0, 120)));
+      }
+    }
+    for (size_t i = 0; i < rule.negative_examples.size(); ++i) {
+      if (fires(rule.negative_examples[i])) {
+        problems.push_back(rule.Where() + ": rule " + rule.id + ": negative example " +
+                           std::to_string(i + 1) + " matches but must not: " +
+                           EscapeControl(rule.negative_examples[i].substr(0, 120)));
+      }
+    }
+  }
+  return problems;
+}
+
+}  // namespace sg::scan

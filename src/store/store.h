@@ -1,0 +1,216 @@
+// The alert store: a flat-file, append-only record of secret-scanning alerts for one repository.
+//
+// The truth is a JSON Lines journal (`journal.jsonl`, specified in src/store/FORMAT.md) in which
+// every line is one event (created, location_created, resolved, ...) with a SHA-256 checksum and
+// a hash chain. Everything else in the store directory (index.bin, snapshot.bin, stamp) is derived
+// from the journal, validated against it on use, and rebuilt from it when stale or damaged.
+//
+// Alerts follow the GitHub secret-scanning model (field names, states, resolutions); see
+// REFERENCE.md. The store knows nothing of rules, regexes or git: callers hand it observations.
+//
+// Concurrency: any number of processes may use one store at once. Every operation takes an
+// exclusive flock(2) on `<store>/lock` (bounded by OpenOptions::lock_timeout), reads what other
+// processes appended since, and only then decides and appends. A Store object itself is not
+// thread-safe: use one per thread, or guard it.
+//
+// Errors: every function returns Status/Result; nothing throws. Codes used: kInvalid (bad
+// argument), kNotFound (unknown alert number), kConflict (closing a resolved alert, reopening an
+// open one, store belongs to another repository), kCorruption (journal damaged before its last
+// append; the message names file and line), kIOError (the OS said no, lock timeout, or an earlier
+// write/fsync of this Store failed: after that every later write fails).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/status.h"
+
+namespace sg::store {
+
+// Where a secret was seen. An empty string is JSON null for commit_sha, blob_sha, ref, pushed_by
+// (a scan of a working tree has no commit). Lines and columns are 1-based, columns in bytes.
+struct Location {
+  std::string commit_sha, path, blob_sha, ref, pushed_by, pushed_at;
+  int start_line = 0, end_line = 0, start_column = 0, end_column = 0;
+  bool operator==(const Location&) const = default;
+};
+
+// One entry of an alert's history. `detail` carries the event's value: the resolution for
+// "resolved", the bypass reason for "push_protection_bypassed", the validity for "validated",
+// "<path>:<start_line>" for "location_created"; empty otherwise. Empty strings are JSON null.
+struct TimelineEvent {
+  std::string event, actor, at, comment, detail;
+  bool operator==(const TimelineEvent&) const = default;
+};
+
+// An alert as GitHub's REST API shows it. Empty strings mean null. `secret` is set only by a store
+// opened with store_secrets. `timeline` lists every event of the alert in journal order, so every
+// resolution comment ever written stays visible; `resolution_comment` is the current
+// resolution's comment (null while open).
+struct Alert {
+  int64_t number = 0;
+  std::string repository;
+  std::string created_at, updated_at;
+  std::string state;       // "open" | "resolved"
+  std::string resolution;  // "false_positive" | "wont_fix" | "revoked" | "used_in_tests" | ""
+  std::string resolution_comment, resolved_by, resolved_at;
+  std::string secret_type, secret_type_display_name, provider, secret_redacted;
+  std::optional<std::string> secret;
+  std::string fingerprint;           // hex HMAC-SHA256(key, rule_id + "\0" + secret)
+  std::string validity = "unknown";  // "active" | "inactive" | "unknown"
+  std::vector<Location> locations;
+  bool push_protection_bypassed = false;
+  std::string push_protection_bypassed_by, push_protection_bypassed_at;
+  std::vector<TimelineEvent> timeline;
+  bool operator==(const Alert&) const = default;
+};
+
+// One finding as the scanner saw it. The store hashes `secret` and keeps the plain text only if
+// the store was opened with store_secrets. `secret_redacted` must not contain the secret.
+struct Observation {
+  std::string rule_id, display_name, provider;
+  std::string secret;
+  std::string secret_redacted;
+  Location location;  // an empty pushed_at is set to the time of recording
+};
+
+// A push that went through although it held secrets. `reason`: "false_positive" or
+// "used_in_tests" (the alert is resolved with that resolution unless already resolved) or
+// "will_fix_later" (the alert stays as it is). An empty actor means the actor of Record().
+struct Bypass {
+  std::string reason, comment, actor;
+};
+
+struct RecordOutcome {
+  int64_t number = 0;
+  bool created = false;  // this call created the alert
+  std::string state;     // state after recording: "open" | "resolved"
+  bool operator==(const RecordOutcome&) const = default;
+};
+
+struct OpenOptions {
+  // server_wide == false: the store directory itself (e.g. "<git-dir>/secretgate"); its HMAC key
+  // is "<dir>/key". server_wide == true: a root shared by many repositories; the store lives in
+  // "<dir>/repos/<sanitized repository>-<12 hex of SHA-256(repository)>/" and the key, shared by
+  // all of them, is "<dir>/key". Directories are created (mode 0700) on first use.
+  std::string dir;
+  bool server_wide = false;
+  std::string repository;  // recorded on every alert; required if server_wide
+  bool store_secrets = false;
+  std::chrono::milliseconds lock_timeout{5000};
+  // Clock for timestamps; tests inject one. Default: the system clock.
+  std::function<std::chrono::system_clock::time_point()> now;
+};
+
+struct Filter {
+  std::optional<std::string> state;        // "open" | "resolved"
+  std::optional<std::string> secret_type;  // rule id
+};
+
+// A problem found by Verify, located by file and 1-based line.
+struct Problem {
+  std::string file;
+  int64_t line = 0;
+  std::string reason;
+};
+
+struct VerifyReport {
+  int64_t records = 0;  // journal lines that passed, header included
+  int64_t alerts = 0;
+  uint64_t torn_tail_bytes = 0;  // an unacknowledged partial append at the end (not a problem)
+  std::vector<Problem> problems;
+  bool ok() const { return problems.empty(); }
+};
+
+// A torn tail this Store cut back: the unacknowledged remains of an append that never finished.
+struct Repair {
+  std::string file;
+  int64_t line = 0;     // first line dropped
+  uint64_t offset = 0;  // journal length after the cut
+  uint64_t dropped_bytes = 0;
+  std::string reason;
+};
+
+class Store {
+ public:
+  // Opens the store, creating directories, key and journal on first use, and cuts back a torn
+  // tail (logged with spdlog::warn and listed in repairs()). Succeeds on a journal damaged in the
+  // middle so that Verify and reads still work; damage() then says where, and every write fails
+  // with that Corruption.
+  static Result<Store> Open(const OpenOptions& options);
+
+  Store(Store&&) noexcept;
+  Store& operator=(Store&&) noexcept;
+  ~Store();
+
+  // Records all observations of one push or scan in one append (one write, one fsync), so either
+  // all of them are durable when this returns or none is. One alert per (rule_id, secret): a
+  // repeat adds the location unless identical (commit_sha, path, start_line, start_column,
+  // blob_sha), and a resolved alert stays resolved. Returns one outcome per observation, in order.
+  // With a bypass, every alert touched gets push_protection_bypassed and a timeline event.
+  Result<std::vector<RecordOutcome>> Record(std::span<const Observation> observations,
+                                            const std::optional<Bypass>& bypass,
+                                            std::string_view actor);
+
+  // Resolves an open alert. Invalid on a reason other than false_positive, wont_fix, revoked,
+  // used_in_tests; NotFound on an unknown number; Conflict if already resolved. Nothing is
+  // written on error.
+  Result<Alert> Close(int64_t number, std::string_view reason, std::string_view comment,
+                      std::string_view actor);
+  // Reopens a resolved alert; Conflict if it is open.
+  Result<Alert> Reopen(int64_t number, std::string_view comment, std::string_view actor);
+  // Sets validity ("active" | "inactive" | "unknown") with a "validated" event. Writes nothing
+  // when the validity is unchanged.
+  Result<Alert> SetValidity(int64_t number, std::string_view validity, std::string_view actor);
+
+  // Alerts by ascending number. Loads the derived snapshot on first use.
+  Result<std::vector<Alert>> List(const Filter& filter);
+  Result<Alert> Get(int64_t number);
+  // The alert for (rule_id, secret), or nullopt. Writes nothing.
+  Result<std::optional<Alert>> FindBySecret(std::string_view rule_id, std::string_view secret);
+
+  // Reads the whole journal: header, checksums, chain, sequence, event consistency. Reports every
+  // problem with file:line. Read-only.
+  Result<VerifyReport> Verify();
+  // Rebuilds the derived index and snapshot from a full, verified read of the journal. The
+  // journal itself is never rewritten, so no history is dropped. Fails on a damaged journal.
+  Status Compact();
+
+  // The directory holding this store's journal.
+  const std::string& dir() const;
+  // Ok, or the Corruption that makes this store read-only.
+  const Status& damage() const;
+  // Torn tails cut back by this Store (at Open or when catching up later).
+  const std::vector<Repair>& repairs() const;
+
+  class Impl;
+
+ private:
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The HMAC fingerprint the store uses for (rule_id, secret) under `key` (32 bytes).
+std::string Fingerprint(std::string_view key, std::string_view rule_id, std::string_view secret);
+
+// A JSON object (serialized) with exactly the GitHub field names; null for absent values.
+std::string ToJson(const Alert& alert);
+
+// Every store directory under `dir`, sorted: `dir` itself if it is a store, the stores of a
+// server-wide root (`dir/repos/*`), and `<repo>/secretgate` (or `<repo>/.git/secretgate`) of
+// repositories found up to three levels below `dir`. An empty list is not an error.
+Result<std::vector<std::string>> FindStores(std::string_view dir);
+
+// Options that open the store in `store_dir` (as returned by FindStores): per-repository if the
+// directory holds its own key, else server-wide with the root two levels up. The repository name
+// comes from the journal header.
+Result<OpenOptions> OptionsForStoreDir(std::string_view store_dir);
+
+}  // namespace sg::store

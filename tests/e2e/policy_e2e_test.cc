@@ -1,0 +1,234 @@
+// End to end: modes, bypass, identities, suppression, time budget, GitLab output.
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "e2e/git_server.h"
+
+using namespace sg::testing;
+using nlohmann::json;
+
+namespace {
+
+bool Contains(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
+
+json Alerts(const GitServer& s) {
+  auto r = s.Sg("alerts list --format json --repo " + Quote(s.bare()));
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  return json::parse(r.out);
+}
+
+}  // namespace
+
+TEST_CASE("global modes: block rejects, warn accepts with a warning, audit accepts silently") {
+  for (std::string mode : {"block", "warn", "audit"}) {
+    CAPTURE(mode);
+    GitServer s;
+    s.SetConfig("mode = '" + mode + "'");
+    s.Commit({{"a.env", "T=" + GithubToken(300) + "\n"}});
+    auto r = s.Push();
+    CHECK((r.code != 0) == (mode == "block"));
+    CHECK(Contains(r.err, "secretgate: warning") == (mode == "warn"));
+    if (mode == "audit") CHECK(!Contains(r.err, "secretgate"));
+    CHECK(Alerts(s).size() == 1);  // recorded in every mode
+  }
+}
+
+TEST_CASE("a repository's git config overrides the global mode") {
+  GitServer s;
+  s.SetConfig("mode = 'block'");
+  REQUIRE(s.InBare("git config secretgate.mode warn").code == 0);
+  s.Commit({{"a.env", "T=" + GithubToken(301) + "\n"}});
+  auto r = s.Push();
+  CHECK(r.code == 0);
+  CHECK(Contains(r.err, "secretgate: warning"));
+  REQUIRE(s.InBare("git config secretgate.mode bogus").code == 0);
+  s.Commit({{"b.txt", "x\n"}});
+  auto bad = s.Push();
+  CHECK(Contains(bad.err, "git config secretgate.mode"));
+}
+
+TEST_CASE("a per-rule mode warns while the repository blocks") {
+  GitServer s;
+  s.SetConfig("mode = 'block'\n[rule_modes]\ngithub-pat-classic = 'warn'");
+  s.Commit({{"a.env", "T=" + GithubToken(302) + "\n"}});
+  auto r = s.Push();
+  CHECK(r.code == 0);
+  CHECK(Contains(r.err, "secretgate: warning"));
+  GitServer g;
+  REQUIRE(g.InBare("git config secretgate.ruleMode github-pat-classic=audit").code == 0);
+  g.Commit({{"a.env", "T=" + GithubToken(303) + "\n"}});
+  auto q = g.Push();
+  CHECK(q.code == 0);
+  CHECK(!Contains(q.err, "secretgate"));
+}
+
+TEST_CASE("bypass: refused when not allowed, refused for an unknown reason, granted with effects") {
+  GitServer s;
+  std::string t1 = GithubToken(310);
+  s.Commit({{"a.env", "T=" + t1 + "\n"}});
+  auto denied = s.Push("HEAD:refs/heads/main", "-o secretgate.bypass=false_positive");
+  CHECK(denied.code != 0);
+  CHECK(Contains(denied.err, "bypassing is not allowed"));
+  CHECK(!Contains(denied.err, "git push -o secretgate.bypass"));  // no hint when not allowed
+
+  REQUIRE(s.InBare("git config secretgate.allowBypass true").code == 0);
+  auto hint = s.Push();
+  CHECK(Contains(hint.err, "git push -o secretgate.bypass="));
+  auto unknown = s.Push("HEAD:refs/heads/main", "-o secretgate.bypass=because");
+  CHECK(unknown.code != 0);
+  CHECK(Contains(unknown.err, "unknown reason 'because'"));
+
+  auto ok = s.Push("HEAD:refs/heads/main",
+                   "-o secretgate.bypass=false_positive -o 'secretgate.comment=fixture data'");
+  CHECK(ok.code == 0);
+  json a = Alerts(s)[0];
+  CHECK(a["state"] == "resolved");
+  CHECK(a["resolution"] == "false_positive");
+  CHECK(a["push_protection_bypassed"] == true);
+  CHECK(!a["push_protection_bypassed_by"].is_null());
+  bool bypass_event = false;
+  for (const auto& e : a["timeline"]) {
+    if (e["event"] == "push_protection_bypassed") bypass_event = e["comment"] == "fixture data";
+  }
+  CHECK(bypass_event);
+  CHECK(Contains(s.log(), "bypass requested by"));
+}
+
+TEST_CASE("bypass reasons used_in_tests resolves and will_fix_later leaves the alert open") {
+  GitServer s;
+  s.SetConfig("allow_bypass = true");
+  s.Commit({{"a.env", "T=" + GithubToken(311) + "\n"}});
+  CHECK(s.Push("HEAD:refs/heads/main", "-o secretgate.bypass=used_in_tests").code == 0);
+  s.Commit({{"b.env", "T=" + GithubToken(312) + "\n"}});
+  CHECK(s.Push("HEAD:refs/heads/main", "-o secretgate.bypass=will_fix_later").code == 0);
+  json alerts = Alerts(s);
+  REQUIRE(alerts.size() == 2);
+  CHECK(alerts[0]["resolution"] == "used_in_tests");
+  CHECK(alerts[1]["state"] == "open");
+  CHECK(alerts[1]["push_protection_bypassed"] == true);
+}
+
+TEST_CASE("bypass limited to listed users") {
+  GitServer s;
+  s.SetConfig("allow_bypass = true\nbypass_users = ['lead']");
+  s.Commit({{"a.env", "T=" + GithubToken(313) + "\n"}});
+  auto other = s.InWork("GL_USERNAME=intern git push -o secretgate.bypass=false_positive origin HEAD:refs/heads/main");
+  CHECK(other.code != 0);
+  CHECK(Contains(other.err, "not allowed to bypass"));
+  auto lead = s.InWork("GL_USERNAME=lead git push -o secretgate.bypass=false_positive origin HEAD:refs/heads/main");
+  CHECK(lead.code == 0);
+  CHECK(Alerts(s)[0]["push_protection_bypassed_by"] == "lead");
+}
+
+TEST_CASE("the pusher's identity comes from each server's environment") {
+  struct Source {
+    std::string env, expect;
+  };
+  std::vector<Source> sources = {{"GL_USERNAME=gl-user GL_ID=user-7", "gl-user"},
+                                 {"GL_ID=user-7", "user-7"},
+                                 {"GITEA_PUSHER_NAME=gitea-user", "gitea-user"},
+                                 {"GITHUB_USER_LOGIN=ghe-user", "ghe-user"},
+                                 {"GL_USER=gitolite-user", "gitolite-user"},
+                                 {"REMOTE_USER=http-user", "http-user"},
+                                 {"", Sh("id -un").out.substr(0, Sh("id -un").out.size() - 1)}};
+  GitServer s;
+  s.SetConfig("mode = 'audit'");
+  unsigned seed = 320;
+  for (const auto& src : sources) {
+    CAPTURE(src.env);
+    std::string token = GithubToken(seed++);
+    s.Commit({{"f" + std::to_string(seed), token + "\n"}});
+    REQUIRE(s.InWork(src.env + " git push -q origin HEAD:refs/heads/main").code == 0);
+    json alerts = Alerts(s);
+    CHECK(alerts.back()["locations"][0]["pushed_by"] == src.expect);
+  }
+}
+
+TEST_CASE("each inline marker suppresses a finding, and the suppression is logged") {
+  for (std::string marker : {"# secretgate:allow", "# gitleaks:allow", "# pragma: allowlist secret"}) {
+    CAPTURE(marker);
+    GitServer s;
+    s.Commit({{"a.py", "TOKEN = '" + GithubToken(330) + "'  " + marker + "\n"}});
+    CHECK(s.Push().code == 0);
+    CHECK(Contains(s.log(), "suppressed finding github-pat-classic at a.py:1:10"));
+    CHECK(Alerts(s).empty());
+  }
+}
+
+TEST_CASE("a config path exclusion suppresses findings under it") {
+  GitServer s;
+  s.SetConfig("exclude_paths = ['testdata/**', '*.fixture']");
+  s.Commit({{"testdata/deep/creds.txt", GithubToken(340) + "\n"}, {"x.fixture", GithubToken(341) + "\n"}});
+  CHECK(s.Push().code == 0);
+  CHECK(Contains(s.log(), "path exclusion 'testdata/**'"));
+  s.Commit({{"src/creds.txt", GithubToken(342) + "\n"}});
+  CHECK(s.Push().code != 0);
+}
+
+TEST_CASE("an exclusion added in the same push is not honoured; one on the default branch is") {
+  GitServer s;
+  s.Commit({{"README", "x\n"}});
+  REQUIRE(s.Push().code == 0);
+  s.Commit({{".secretgate-exclusions", "# fixtures\nfixtures/**\n"},
+            {"fixtures/key.txt", GithubToken(350) + "\n"}});
+  auto same_push = s.Push();
+  CHECK(same_push.code != 0);
+  // Land the exclusions file alone on the default branch, then push the fixture.
+  s.InWork("git reset -q --hard HEAD~1");
+  s.Commit({{".secretgate-exclusions", "fixtures/**\n"}});
+  REQUIRE(s.Push().code == 0);
+  s.Commit({{"fixtures/key.txt", GithubToken(350) + "\n"}});
+  auto later = s.Push("HEAD:refs/heads/topic");
+  CHECK(later.code == 0);
+  CHECK(Contains(s.log(), "path exclusion 'fixtures/**'"));
+}
+
+TEST_CASE("a deadline hit accepts and queues the rest; drain records the alert; reject mode rejects") {
+  GitServer s;
+  s.SetConfig("timeout = 0.000001");
+  std::map<std::string, std::string> files;
+  for (int i = 0; i < 40; ++i) files["f" + std::to_string(i)] = "data " + std::to_string(i) + "\n";
+  files["f39"] = GithubToken(360) + "\n";
+  s.Commit(files);
+  auto r = s.Push();
+  CHECK(r.code == 0);
+  CHECK(Contains(s.log(), "queued as"));
+  // Drain as cron would (the post-receive hook also starts one in the background).
+  auto d = s.Sg("drain --repo " + Quote(s.bare()));
+  CHECK(d.code == 0);
+  json alerts = Alerts(s);
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0]["locations"][0]["path"] == "f39");
+  CHECK(Sh("ls secretgate/debt/*.json 2>/dev/null | wc -l", s.bare()).out == "0\n");
+
+  s.SetConfig("timeout = 0.000001\non_timeout = 'reject'");
+  s.Commit({{"g.txt", "clean\n"}});
+  auto rej = s.Push();
+  CHECK(rej.code != 0);
+  CHECK(Contains(rej.err, "did not finish within"));
+}
+
+TEST_CASE("the post-receive hook drains the scan debt in the background") {
+  GitServer s;
+  s.SetConfig("timeout = 0.000001");
+  s.Commit({{"k.txt", GithubToken(361) + "\n"}});
+  REQUIRE(s.Push().code == 0);
+  bool drained = false;
+  for (int i = 0; i < 100 && !drained; ++i) {
+    drained = Alerts(s).size() == 1;
+    if (!drained) Sh("sleep 0.1");
+  }
+  CHECK(drained);
+}
+
+TEST_CASE("under GitLab every line of the message carries the GL-HOOK-ERR prefix") {
+  GitServer s;
+  s.Commit({{"a.env", "T=" + GithubToken(370) + "\n"}});
+  auto r = s.InWork("GL_ID=user-1 GL_USERNAME=dev git push origin HEAD:refs/heads/main");
+  CHECK(r.code != 0);
+  CHECK(Contains(r.err, "remote: GL-HOOK-ERR: secretgate: push rejected"));
+  CHECK(Contains(r.err, "remote: GL-HOOK-ERR:   2. Rotate the credential"));
+}

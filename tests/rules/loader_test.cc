@@ -1,0 +1,87 @@
+#include <doctest/doctest.h>
+
+#include "helpers.h"
+#include "rules/loader.h"
+
+using namespace sg;
+using sg::testing::TempDir;
+
+namespace {
+rules::LoadResult LoadText(const std::string& text) {
+  TempDir dir;
+  sg::testing::WriteFile(dir / "r.toml", text);
+  auto res = rules::LoadRules({dir / "r.toml"});
+  for (auto& e : res.errors) e.file = "r.toml";
+  return res;
+}
+constexpr char kGood[] = R"([[rules]]
+id = "x"
+name = "X"
+provider = "p"
+confidence = "high"
+regex = '''(x_[a-z]{8})'''
+keywords = ["x_"]
+references = ["https://example.invalid"]
+examples = ["x_abcdefgh"]
+negative_examples = ["x_ab"]
+)";
+}  // namespace
+
+TEST_CASE("a valid rule loads with its defaults") {
+  auto res = LoadText(kGood);
+  REQUIRE(res.ok());
+  REQUIRE(res.set.rules.size() == 1);
+  CHECK(res.set.rules[0].secret_group == 1);
+  CHECK(res.set.rules[0].line == 1);
+  CHECK(res.set.digest.size() == 64);
+}
+
+TEST_CASE("bad TOML is reported with file and line") {
+  auto res = LoadText("[[rules]]\nid = \"x\"\nname = \n");
+  REQUIRE(res.errors.size() == 1);
+  CHECK(res.errors[0].ToString().rfind("r.toml:3: invalid TOML", 0) == 0);
+}
+
+TEST_CASE("a regex that does not compile is reported at its line") {
+  std::string text = kGood;
+  text.replace(text.find("(x_[a-z]{8})"), 12, "(x_[a-z{8}");
+  auto res = LoadText(text);
+  REQUIRE(res.errors.size() == 1);
+  CHECK(res.errors[0].line == 6);
+  CHECK(res.errors[0].message.find("regex does not compile") != std::string::npos);
+}
+
+TEST_CASE("a missing required field names the field and the rule's line") {
+  std::string text = "# comment\n" + std::string(kGood);
+  text.erase(text.find("provider = \"p\"\n"), 15);
+  auto res = LoadText(text);
+  REQUIRE(res.errors.size() == 1);
+  CHECK(res.errors[0].ToString() == "r.toml:2: missing required field 'provider'");
+}
+
+TEST_CASE("unknown fields, bad confidence and an out-of-range secret_group are errors") {
+  std::string text = kGood;
+  text += "colour = \"red\"\nsecret_group = 3\n";
+  text.replace(text.find("\"high\""), 6, "\"sure\"");
+  auto res = LoadText(text);
+  std::string all;
+  for (const auto& e : res.errors) all += e.ToString() + "\n";
+  CHECK(all.find("unknown field 'colour'") != std::string::npos);
+  CHECK(all.find("confidence must be high, medium or low") != std::string::npos);
+  CHECK(all.find("secret_group 3 but the regex has only 1") != std::string::npos);
+}
+
+TEST_CASE("duplicate ids and unknown companions are reported") {
+  std::string text = std::string(kGood) + kGood + "[rules.requires]\nrule = \"nope\"\n";
+  auto res = LoadText(text);
+  std::string all;
+  for (const auto& e : res.errors) all += e.ToString() + "\n";
+  CHECK(all.find("duplicate rule id 'x'") != std::string::npos);
+  CHECK(all.find("unknown rule 'nope'") != std::string::npos);
+}
+
+TEST_CASE("a missing rules file is an error naming it") {
+  auto res = rules::LoadRules({"/nonexistent/rules.toml"});
+  REQUIRE(res.errors.size() == 1);
+  CHECK(res.errors[0].ToString().find("/nonexistent/rules.toml") != std::string::npos);
+}

@@ -1,0 +1,127 @@
+#include <doctest/doctest.h>
+
+#include <chrono>
+
+#include "helpers.h"
+#include "rules/loader.h"
+#include "scan/engine.h"
+#include "scan/filters.h"
+
+using namespace sg;
+
+namespace {
+std::shared_ptr<const scan::Engine> TestEngine(const std::string& cache_dir = "") {
+  auto loaded = rules::LoadRules({sg::testing::SourceDir() + "/tests/data/rules/basic.toml"});
+  REQUIRE(loaded.ok());
+  scan::EngineOptions o;
+  o.cache_dir = cache_dir;
+  auto e = scan::Engine::Build(std::move(loaded.set), o);
+  REQUIRE(e.ok());
+  return *e;
+}
+}  // namespace
+
+TEST_CASE("a token is found with its line, byte column and secret group") {
+  scan::Scanner s(TestEngine());
+  auto res = s.Scan("first line\n  key: tok_Ab3dEf6hIj9kLm2nOp5q\n");
+  REQUIRE(res.ok());
+  REQUIRE(res->size() == 1);
+  const auto& f = (*res)[0];
+  CHECK(f.rule->id == "test-token");
+  CHECK(f.secret == "tok_Ab3dEf6hIj9kLm2nOp5q");
+  CHECK(f.start_line == 2);
+  CHECK(f.start_column == 8);
+  CHECK(f.end_column == 31);
+}
+
+TEST_CASE("low-entropy and placeholder look-alikes are not findings") {
+  scan::Scanner s(TestEngine());
+  CHECK(s.Scan("tok_aaaaaaaaaaaaaaaaaaaa")->empty());
+  CHECK(s.Scan("tok_EXAMPLEabcdefghijklm")->empty());
+}
+
+TEST_CASE("a checksummed token is reported only when its CRC32 holds") {
+  scan::Scanner s(TestEngine());
+  CHECK(s.Scan("crc_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC01XM6Ea")->size() == 1);
+  CHECK(s.Scan("crc_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC01XM6Eb")->empty());
+  CHECK(scan::ValidCrc32Token(sg::testing::GithubToken(1)));
+}
+
+TEST_CASE("a pattern pair reports the secret only with its companion nearby") {
+  scan::Scanner s(TestEngine());
+  std::string secret = "secret_key = \"Zx8Yw7Vu6Ts5Rq4Po3Nm2Lk1Jh9Gf0\"";
+  auto alone = s.Scan(secret + "\n");
+  CHECK(alone->empty());
+  auto near = s.Scan("KIDQ7W3E9R2T5Y8U1I\n" + secret + "\n");
+  CHECK(near->size() == 2);
+  auto far = s.Scan("KIDQ7W3E9R2T5Y8U1I\n\n\n\n\n\n" + secret + "\n");
+  REQUIRE(far->size() == 1);
+  CHECK((*far)[0].rule->id == "test-keyid");
+}
+
+TEST_CASE("inline allow markers suppress a finding but keep it visible") {
+  scan::Scanner s(TestEngine());
+  for (std::string marker : {"# secretgate:allow", "// gitleaks:allow", "# pragma: allowlist secret"}) {
+    auto res = s.Scan("key = tok_Ab3dEf6hIj9kLm2nOp5q " + marker + "\n");
+    REQUIRE(res->size() == 1);
+    CHECK((*res)[0].suppressed_by.find("inline marker") == 0);
+  }
+  auto next = s.Scan("# pragma: allowlist nextline secret\nkey = tok_Ab3dEf6hIj9kLm2nOp5q\n");
+  REQUIRE(next->size() == 1);
+  CHECK(!(*next)[0].suppressed_by.empty());
+  auto plain = s.Scan("key = tok_Ab3dEf6hIj9kLm2nOp5q\n");
+  CHECK((*plain)[0].suppressed_by.empty());
+}
+
+TEST_CASE("many candidates in one big buffer are each found once") {
+  scan::Scanner s(TestEngine());
+  std::string data;
+  for (int i = 0; i < 2000; ++i) data += "x = tok_Ab3dEf6hIj9kLm2nOp5q\n" + std::string(100, 'y') + "\n";
+  auto res = s.Scan(data);
+  REQUIRE(res.ok());
+  CHECK(res->size() == 2000);
+  CHECK(res->back().start_line == 3999);
+}
+
+TEST_CASE("hostile input cannot make a rule run away") {
+  // A pathological pattern under a match limit: the scan ends, promptly, without crashing.
+  sg::testing::TempDir dir;
+  sg::testing::WriteFile(dir / "evil.toml", R"([[rules]]
+id = "evil"
+name = "Evil"
+provider = "test"
+confidence = "low"
+regex = '''(?:a|a)*(?:a|a)*(?:a|a)*b'''
+keywords = ["a"]
+references = ["https://example.invalid"]
+examples = ["aab"]
+negative_examples = ["c"]
+)");
+  auto loaded = rules::LoadRules({dir / "evil.toml"});
+  REQUIRE(loaded.ok());
+  scan::EngineOptions o;
+  o.match_limit = 100000;
+  auto engine = scan::Engine::Build(std::move(loaded.set), o);
+  REQUIRE(engine.ok());
+  scan::Scanner s(*engine);
+  auto t0 = std::chrono::steady_clock::now();
+  auto res = s.Scan(std::string(30000, 'a'));
+  CHECK(res.ok());
+  (void)t0;
+}
+
+TEST_CASE("a warm start loads the compiled database from the cache") {
+  sg::testing::TempDir dir;
+  auto cold = TestEngine(dir.path());
+  CHECK(!cold->cache_hit());
+  auto warm = TestEngine(dir.path());
+  CHECK(warm->cache_hit());
+  scan::Scanner s(warm);
+  CHECK(s.Scan("tok_Ab3dEf6hIj9kLm2nOp5q")->size() == 1);
+}
+
+TEST_CASE("every example and negative example of the test rules holds") {
+  auto problems = scan::CheckExamples(TestEngine());
+  for (const auto& p : problems) MESSAGE(p);
+  CHECK(problems.empty());
+}

@@ -1,0 +1,42 @@
+#include <doctest/doctest.h>
+
+#include "util/text.h"
+
+using namespace sg;
+
+TEST_CASE("control characters in hostile paths are escaped") {
+  CHECK(EscapeControl("a\x1b[31mred") == "a\\x1b[31mred");
+  CHECK(EscapeControl("line\nforged remote: ok") == "line\\nforged remote: ok");
+  CHECK(EscapeControl("tab\there") == "tab\\there");
+  CHECK(EscapeControl("del\x7f") == "del\\x7f");
+  CHECK(EscapeControl("back\\slash") == "back\\\\slash");
+  // C1 control U+009B (CSI) encoded as UTF-8 is escaped; ordinary UTF-8 is kept.
+  CHECK(EscapeControl("x\xc2\x9b" "31m") == "x\\xc2\\x9b31m");
+  CHECK(EscapeControl("caf\xc3\xa9/\xe6\x97\xa5") == "caf\xc3\xa9/\xe6\x97\xa5");
+  // Invalid UTF-8 bytes become visible escapes.
+  CHECK(EscapeControl("bad\xff") == "bad\\xff");
+}
+
+TEST_CASE("redaction shows a short prefix and the length, never the secret") {
+  std::string secret = "ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::string r = Redact(secret);
+  CHECK(r == "ghp_AB…(40 chars)");
+  CHECK(r.find("CDEF") == std::string::npos);
+  CHECK(Redact("abcd") == "a…(4 chars)");
+  CHECK(Redact("") == "…(0 chars)");
+}
+
+TEST_CASE("shannon entropy separates random tokens from placeholders") {
+  CHECK(ShannonEntropy("aaaaaaaa") == doctest::Approx(0.0));
+  CHECK(ShannonEntropy("abcd") == doctest::Approx(2.0));
+  CHECK(ShannonEntropy("Zx8Yw7Vu6Ts5Rq4Po3Nm2Lk1Jh9Gf0") > 4.5);
+}
+
+TEST_CASE("byte sizes accept plain numbers and binary units") {
+  CHECK(ParseByteSize("1048576") == 1048576);
+  CHECK(ParseByteSize("10MiB") == 10 << 20);
+  CHECK(ParseByteSize("512k") == 512 << 10);
+  CHECK(ParseByteSize("1 GiB") == int64_t{1} << 30);
+  CHECK(ParseByteSize("ten") == -1);
+  CHECK(ParseByteSize("10 parsecs") == -1);
+}
