@@ -29,6 +29,10 @@ struct RunResult {
 // Runs `command` with /bin/sh in `cwd`, capturing stdout and stderr.
 RunResult Sh(const std::string& command, const std::string& cwd = ".");
 
+inline bool Contains(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
+
 // Shell-quotes `s` with single quotes.
 std::string Quote(const std::string& s);
 

@@ -84,6 +84,14 @@ Status ScanCommitOrTag(const git::Repository& repo, const Oid& oid, git_object_t
   return ScanMessage(oid, Where::kTagMessage, msg ? msg : "", scanner, out);
 }
 
+// Marks `d` suppressed when `path` matches one of the exclusion globs.
+void ApplyExclusions(Detection& d, const std::string& path, const std::vector<std::string>& globs) {
+  for (const auto& glob : globs) {
+    if (!d.finding.suppressed_by.empty()) return;
+    if (GlobMatch(glob, path)) d.finding.suppressed_by = "path exclusion '" + glob + "'";
+  }
+}
+
 // Attaches origins to blob detections, applies path allowlists and path exclusions.
 Status Place(const git::Repository& repo, const std::vector<git::RefUpdate>& updates,
              const scan::Engine& engine, const ScanOptions& options, ScanResult& out) {
@@ -121,14 +129,7 @@ Status Place(const git::Repository& repo, const std::vector<git::RefUpdate>& upd
         if (!engine.SkipsPath(rule_index, o.path)) all_allowlisted = false;
       }
       if (all_allowlisted) continue;
-      if (d.finding.suppressed_by.empty()) {
-        for (const auto& glob : options.exclude_paths) {
-          if (GlobMatch(glob, d.origins[0].path)) {
-            d.finding.suppressed_by = "path exclusion '" + glob + "'";
-            break;
-          }
-        }
-      }
+      ApplyExclusions(d, d.origins[0].path, options.exclude_paths);
     }
     kept.push_back(std::move(d));
   }
@@ -204,11 +205,7 @@ Result<ScanResult> ScanHistory(const git::Repository& repo, scan::Scanner& scann
         for (auto& d : kept) {
           size_t r = static_cast<size_t>(d.finding.rule - engine.rules().rules.data());
           if (engine.SkipsPath(r, path)) continue;
-          for (const auto& glob : options.exclude_paths) {
-            if (d.finding.suppressed_by.empty() && GlobMatch(glob, path)) {
-              d.finding.suppressed_by = "path exclusion '" + glob + "'";
-            }
-          }
+          ApplyExclusions(d, path, options.exclude_paths);
           out.detections.push_back(std::move(d));
         }
         return Status::Ok();
@@ -242,7 +239,6 @@ Result<ScanResult> ScanPath(const std::string& root, scan::Scanner& scanner,
   } else {
     return Status::NotFound("no such file or directory: " + root);
   }
-  const scan::Engine& engine = scanner.engine();
   for (const auto& [full, shown] : files) {
     std::error_code sec;
     auto size = fs::file_size(full, sec);
@@ -271,12 +267,7 @@ Result<ScanResult> ScanPath(const std::string& root, scan::Scanner& scanner,
       Detection d;
       d.finding = std::move(f);
       d.origins.push_back({"", shown, ""});
-      for (const auto& glob : options.exclude_paths) {
-        if (d.finding.suppressed_by.empty() && GlobMatch(glob, shown)) {
-          d.finding.suppressed_by = "path exclusion '" + glob + "'";
-        }
-      }
-      (void)engine;
+      ApplyExclusions(d, shown, options.exclude_paths);
       out.detections.push_back(std::move(d));
     }
   }

@@ -115,7 +115,7 @@ void ImportFile(const std::string& path, LoadResult& out, GitleaksReport& report
       continue;
     }
     std::string err;
-    auto code = CompilePcre2(regex, &err);
+    auto code = CompilePcre2(regex, &err, false);
     if (!code) {
       report.untranslated.push_back(who + ": regex is not valid PCRE2: " + err);
       continue;
@@ -139,7 +139,7 @@ void ImportFile(const std::string& path, LoadResult& out, GitleaksReport& report
     }
     if (const toml::node* e = t->get("entropy")) r.entropy = e->value<double>().value_or(0);
     if (!path_re.empty()) {
-      if (!CompilePcre2(path_re, &err)) {
+      if (!CompilePcre2(path_re, &err, false)) {
         report.untranslated.push_back(who + ": path is not valid PCRE2: " + err);
         continue;
       }
@@ -155,8 +155,8 @@ void ImportFile(const std::string& path, LoadResult& out, GitleaksReport& report
     }
     if (unusable) continue;
     bool bad_allow = false;
-    for (const auto& re : r.allowlist.regexes) bad_allow |= !CompilePcre2(re, &err);
-    for (const auto& re : r.allowlist.paths) bad_allow |= !CompilePcre2(re, &err);
+    for (const auto& re : r.allowlist.regexes) bad_allow |= !CompilePcre2(re, &err, false);
+    for (const auto& re : r.allowlist.paths) bad_allow |= !CompilePcre2(re, &err, false);
     if (bad_allow) {
       report.untranslated.push_back(who + ": an allowlist regex is not valid PCRE2: " + err);
       continue;

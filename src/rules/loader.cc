@@ -90,7 +90,7 @@ const std::set<std::string, std::less<>> kKnownKeys = {
 void ValidateRegex(RuleReader& r, const toml::node* at, const std::string& what,
                    const std::string& pattern, int* capture_count) {
   std::string err;
-  auto code = CompilePcre2(pattern, &err);
+  auto code = CompilePcre2(pattern, &err, /*jit=*/false);
   if (!code) {
     r.Error(at, what + " does not compile: " + err);
     return;
@@ -221,6 +221,7 @@ std::string CanonicalForDigest(const Rule& r) {
   put(r.regex);
   put(std::to_string(r.secret_group));
   for (const auto& k : r.keywords) put(k);
+  put(r.path_regex);
   o << '|';
   return o.str();
 }

@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstring>
 #include <map>
+#include <regex>
 
 #include "util/fs.h"
 #include "util/text.h"
@@ -33,6 +34,30 @@ struct HsPlan {
   HsMode mode;
   uint32_t max_width;
 };
+
+// What Hyperscan compiles for a rule: the regex with every counted repeat whose upper bound is
+// over 1000 ({64,12000} in armoured keys) opened up to {64,}. Hyperscan compiles such repeats
+// exactly only at great cost (seconds per rule); the opened form matches a superset, which is
+// all a prefilter needs, since PCRE2 confirms every hit with the real regex.
+std::string HsExpression(const std::string& regex, bool* widened) {
+  static const std::regex kRepeat(R"(\{(\d*),(\d+)\})");
+  std::string out;
+  auto begin = regex.cbegin();
+  *widened = false;
+  for (std::sregex_iterator it(regex.begin(), regex.end(), kRepeat), end; it != end; ++it) {
+    const auto& m = *it;
+    out.append(begin, m[0].first);
+    if (std::stoul(m[2].str()) > 1000) {
+      out += "{" + (m[1].str().empty() ? std::string("0") : m[1].str()) + ",}";
+      *widened = true;
+    } else {
+      out += m[0].str();
+    }
+    begin = m[0].second;
+  }
+  out.append(begin, regex.cend());
+  return out;
+}
 
 HsPlan PlanRule(const std::string& regex) {
   for (HsMode mode : {HsMode::kExact, HsMode::kPrefilter}) {
@@ -95,16 +120,18 @@ Status Engine::Compile() {
   std::vector<unsigned> flags;
   std::vector<unsigned> ids;
   for (size_t i = 0; i < set_.rules.size(); ++i) {
-    HsPlan plan = PlanRule(set_.rules[i].regex);
+    bool widened = false;
+    std::string expr = HsExpression(set_.rules[i].regex, &widened);
+    HsPlan plan = PlanRule(expr);
     compiled_[i].mode = plan.mode;
-    compiled_[i].max_width = plan.max_width;
+    compiled_[i].max_width = widened ? UINT_MAX : plan.max_width;
     if (plan.mode == HsMode::kNone) {
       spdlog::info("rule {} ({}): Hyperscan cannot compile its regex; PCRE2 scans buffers that "
                    "contain one of its keywords",
                    set_.rules[i].id, set_.rules[i].Where());
       continue;
     }
-    exprs.push_back(set_.rules[i].regex);
+    exprs.push_back(expr);
     flags.push_back(plan.mode == HsMode::kPrefilter ? HS_FLAG_PREFILTER : 0);
     ids.push_back(static_cast<unsigned>(i));
   }
@@ -210,9 +237,9 @@ void Engine::EnsureCompiled(size_t i) const {
     const rules::Rule& r = set_.rules[i];
     std::string err;
     c.code = CompilePcre2(r.regex, &err);  // validated at load time; failure leaves it null
-    for (const auto& re : r.allowlist.regexes) c.allow_regexes.push_back(CompilePcre2(re, &err));
-    for (const auto& re : r.allowlist.paths) c.allow_paths.push_back(CompilePcre2(re, &err));
-    if (!r.path_regex.empty()) c.path_regex = CompilePcre2(r.path_regex, &err);
+    for (const auto& re : r.allowlist.regexes) c.allow_regexes.push_back(CompilePcre2(re, &err, false));
+    for (const auto& re : r.allowlist.paths) c.allow_paths.push_back(CompilePcre2(re, &err, false));
+    if (!r.path_regex.empty()) c.path_regex = CompilePcre2(r.path_regex, &err, false);
   });
 }
 

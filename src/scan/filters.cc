@@ -78,7 +78,7 @@ bool PassesValidator(std::string_view validator, std::string_view secret) {
   return false;
 }
 
-std::string_view PlaceholderReason(std::string_view secret, rules::Confidence confidence) {
+std::string_view PlaceholderReason(std::string_view secret, bool generic) {
   static constexpr std::string_view kWords[] = {
       "example",   "placeholder", "changeme", "change_me", "replace_me", "replaceme", "your_",
       "your-",     "yourkey",     "xxxxxx",   "redacted",  "dummy",      "<your",     "insert_",
@@ -99,7 +99,7 @@ std::string_view PlaceholderReason(std::string_view secret, rules::Confidence co
   // Runs of one character ("aaaaaaaa", "********") do not occur in generated tokens; armoured
   // keys are long and are exempt because their padding repeats.
   if (secret.size() < 200 && LongestRun(secret) >= 8) return "repeated character";
-  if (confidence != rules::Confidence::kHigh) {
+  if (generic) {
     if ((secret.size() == 40 || secret.size() == 64) && IsHex(secret)) return "git object id or hash";
     if (IsUuid(secret)) return "uuid";
     for (std::string_view p : {"sha1-", "sha256-", "sha384-", "sha512-"}) {

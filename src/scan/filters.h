@@ -23,9 +23,10 @@ bool ValidCrc32Token(std::string_view token);
 bool PassesValidator(std::string_view validator, std::string_view secret);
 
 // Names the reason when `secret` looks like a placeholder, a template or variable reference,
-// a documented example value, or (for rules below high confidence) a hash or id that generic
-// rules would otherwise take. Empty when it looks like a real secret.
-std::string_view PlaceholderReason(std::string_view secret, rules::Confidence confidence);
+// or a documented example value; and, when `generic` (a rule that matches any value assigned to
+// a key such as "password"), a git object id, hash, UUID or integrity hash, which such rules
+// would otherwise take. Empty when it looks like a real secret.
+std::string_view PlaceholderReason(std::string_view secret, bool generic);
 
 // Names the inline marker found on `line` ("secretgate:allow", "gitleaks:allow",
 // "pragma: allowlist secret"), or empty.

@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstring>
 #include <set>
+#include <tuple>
 
 #include "scan/engine.h"
 #include "scan/filters.h"
@@ -60,6 +61,14 @@ std::string_view PreviousLine(std::string_view data, size_t offset) {
   size_t line_begin = static_cast<size_t>(line.data() - data.data());
   if (line_begin == 0) return {};
   return LineAround(data, line_begin - 1);
+}
+
+// Orders findings of one span: higher is more specific (see Scanner::Scan).
+std::tuple<int, bool, bool, size_t> Specificity(const Finding& f, size_t index) {
+  bool keyword_in_secret = false;
+  for (const auto& k : f.rule->keywords) keyword_in_secret |= ContainsIgnoreCase(f.secret, k);
+  return {-static_cast<int>(f.rule->confidence), keyword_in_secret, f.rule->provider != "generic",
+          SIZE_MAX - index};
 }
 
 }  // namespace
@@ -187,7 +196,7 @@ Result<std::vector<Finding>> Scanner::Scan(std::string_view data, std::string_vi
     if (secret.empty()) continue;
     if (rule.entropy > 0 && ShannonEntropy(secret) < rule.entropy) continue;
     if (!PassesValidator(rule.validator, secret)) continue;
-    if (!PlaceholderReason(secret, rule.confidence).empty()) continue;
+    if (!PlaceholderReason(secret, rule.provider == "generic").empty()) continue;
     if (eng.SecretAllowlisted(m.rule, secret)) continue;
     if (eng.SkipsPath(m.rule, path)) continue;
     Finding f;
@@ -209,7 +218,18 @@ Result<std::vector<Finding>> Scanner::Scan(std::string_view data, std::string_vi
   // Pattern pairs: a rule that requires a companion keeps only findings with one nearby.
   std::vector<Finding> out;
   out.reserve(found.size());
-  for (auto& f : found) {
+  for (size_t i = 0; i < found.size(); ++i) {
+    Finding& f = found[i];
+    // The same bytes claimed by two rules (a JWT that is also a Kubernetes token, a PlanetScale
+    // password inside a MySQL URL) are one secret: the more confident rule keeps it, then the
+    // one whose keyword is part of the secret itself (a token prefix), then a non-generic one.
+    bool shadowed = false;
+    for (size_t j = 0; j < found.size() && !shadowed; ++j) {
+      const Finding& g = found[j];
+      if (j == i || g.start != f.start || g.end != f.end) continue;
+      shadowed = Specificity(g, j) > Specificity(f, i);
+    }
+    if (shadowed) continue;
     if (f.rule->requires_companion) {
       const auto& comp = *f.rule->requires_companion;
       bool near = std::any_of(found.begin(), found.end(), [&](const Finding& g) {

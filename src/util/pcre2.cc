@@ -2,11 +2,11 @@
 
 namespace sg {
 
-Pcre2Code CompilePcre2(std::string_view pattern, std::string* error, uint32_t options) {
+Pcre2Code CompilePcre2(std::string_view pattern, std::string* error, bool jit) {
   int errcode = 0;
   PCRE2_SIZE erroffset = 0;
   Pcre2Code code(pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                               options, &errcode, &erroffset, nullptr));
+                               0, &errcode, &erroffset, nullptr));
   if (!code) {
     if (error) {
       PCRE2_UCHAR buf[256];
@@ -18,7 +18,7 @@ Pcre2Code CompilePcre2(std::string_view pattern, std::string* error, uint32_t op
   }
   // JIT is what makes PCRE2 fast; when it is unavailable the interpreter still gives the same
   // answers, so a JIT failure is not an error.
-  pcre2_jit_compile(code.get(), PCRE2_JIT_COMPLETE);
+  if (jit) pcre2_jit_compile(code.get(), PCRE2_JIT_COMPLETE);
   return code;
 }
 

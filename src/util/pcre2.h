@@ -26,9 +26,10 @@ using Pcre2MatchData = std::unique_ptr<pcre2_match_data, Pcre2MatchDataDeleter>;
 using Pcre2MatchContext = std::unique_ptr<pcre2_match_context, Pcre2MatchContextDeleter>;
 using Pcre2JitStack = std::unique_ptr<pcre2_jit_stack, Pcre2JitStackDeleter>;
 
-// Compiles `pattern` (bytes, not UTF) and JIT-compiles it when JIT is available. On failure
-// returns null and sets *error to PCRE2's message and the offset of the problem.
-Pcre2Code CompilePcre2(std::string_view pattern, std::string* error, uint32_t options = 0);
+// Compiles `pattern` (bytes, not UTF) and, when `jit`, JIT-compiles it (when JIT is available).
+// On failure returns null and sets *error to PCRE2's message and the offset of the problem.
+// Validation alone passes jit = false: JIT compilation costs ten times the parse.
+Pcre2Code CompilePcre2(std::string_view pattern, std::string* error, bool jit = true);
 
 int CaptureCount(const pcre2_code* code);
 

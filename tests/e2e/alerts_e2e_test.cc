@@ -14,10 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-bool Contains(const std::string& hay, const std::string& needle) {
-  return hay.find(needle) != std::string::npos;
-}
-
 json Alerts(const GitServer& s, const std::string& extra = "") {
   auto r = s.Sg("alerts list --repo " + Quote(s.bare()) + " --format json " + extra);
   REQUIRE_MESSAGE(r.code == 0, r.err);

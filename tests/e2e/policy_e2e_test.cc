@@ -10,10 +10,6 @@ using nlohmann::json;
 
 namespace {
 
-bool Contains(const std::string& hay, const std::string& needle) {
-  return hay.find(needle) != std::string::npos;
-}
-
 json Alerts(const GitServer& s) {
   auto r = s.Sg("alerts list --format json --repo " + Quote(s.bare()));
   REQUIRE_MESSAGE(r.code == 0, r.err);

@@ -7,10 +7,6 @@ using namespace sg::testing;
 
 namespace {
 
-bool Contains(const std::string& hay, const std::string& needle) {
-  return hay.find(needle) != std::string::npos;
-}
-
 // The pusher's view of a rejection must never contain the whole secret.
 void CheckRejected(const RunResult& r, const std::string& secret) {
   CHECK(r.code != 0);
