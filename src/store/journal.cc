@@ -100,7 +100,41 @@ EncodedBatch EncodeBatch(std::span<Event> events, const JournalPos& after) {
   return out;
 }
 
-Result<ParsedLine> ParseLine(std::string_view line) {
+namespace {
+
+// Reads the framing from the text our writer produces ({"seq":N,...,"batch":B[,"end":true],
+// "prev":"<hex>"), without a JSON parser. False if the line is laid out otherwise.
+bool FastFraming(std::string_view body, ParsedLine& p) {
+  constexpr std::string_view kSeq = "{\"seq\":", kPrev = ",\"prev\":\"", kEnd = ",\"end\":true",
+                             kBatch = ",\"batch\":";
+  auto digits = [](std::string_view s, int64_t& v) {
+    if (s.empty() || s.size() > 18) return false;
+    v = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + (c - '0');
+    }
+    return true;
+  };
+  if (!body.starts_with(kSeq) || body.size() < kPrev.size() + kSumHexLen + 1) return false;
+  const size_t comma = body.find(',', kSeq.size());
+  if (comma == std::string_view::npos ||
+      !digits(body.substr(kSeq.size(), comma - kSeq.size()), p.seq)) {
+    return false;
+  }
+  std::string_view rest = body.substr(0, body.size() - kPrev.size() - kSumHexLen - 1);
+  if (body.substr(rest.size(), kPrev.size()) != kPrev || !body.ends_with('"')) return false;
+  p.prev = std::string(body.substr(rest.size() + kPrev.size(), kSumHexLen));
+  p.end = rest.ends_with(kEnd);
+  if (p.end) rest.remove_suffix(kEnd.size());
+  const size_t b = rest.rfind(kBatch);
+  return b != std::string_view::npos && digits(rest.substr(b + kBatch.size()), p.batch) &&
+         p.prev.size() == kSumHexLen && IsLowerHex(p.prev);
+}
+
+}  // namespace
+
+Result<ParsedLine> ParseLine(std::string_view line, bool want_json) {
   if (line.size() < kSumSuffixLen + 2 ||
       line.substr(line.size() - kSumSuffixLen, kSumPrefix.size()) != kSumPrefix ||
       !line.ends_with("\"}")) {
@@ -113,6 +147,7 @@ Result<ParsedLine> ParseLine(std::string_view line) {
     return Status::Corruption("checksum mismatch (record says " + p.sum + ", content hashes to " +
                               computed + ")");
   }
+  if (!want_json && FastFraming(line.substr(0, line.size() - kSumSuffixLen), p)) return p;
   p.json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (p.json.is_discarded() || !p.json.is_object()) {
     return Status::Corruption("not a JSON object");
@@ -137,7 +172,7 @@ Result<ParsedLine> ParseLine(std::string_view line) {
 }
 
 Result<ScanOutcome> ScanJournal(int fd, const std::string& path, const JournalPos& from,
-                                const BatchSink& sink) {
+                                const BatchSink& sink, int64_t decode_after_seq) {
   auto stamp = StatFd(fd, path);
   if (!stamp.ok()) return stamp.status();
   ScanOutcome out;
@@ -149,7 +184,9 @@ Result<ScanOutcome> ScanJournal(int fd, const std::string& path, const JournalPo
   }
   LineReader reader(fd, path, from.offset, stamp->size);
   JournalPos cur = from;
-  std::vector<Event> pending;
+  int64_t batch_first = -1;  // seq of the first record of the unfinished append, -1 if none
+  int64_t batch_records = 0;
+  std::vector<Event> pending;  // its decoded records
   int64_t line_no = from.seq + 2;
   std::string why;
   bool bad_line_intact = false;  // the bad line's checksum holds: not a torn write
@@ -164,13 +201,14 @@ Result<ScanOutcome> ScanJournal(int fd, const std::string& path, const JournalPo
       why = "partial last line (" + std::to_string(line.size()) + " bytes, no newline)";
       break;
     }
-    auto p = ParseLine(line);
+    // Records up to decode_after_seq are only checked (checksum, chain), not decoded.
+    auto p = ParseLine(line, /*want_json=*/line_no - 1 > decode_after_seq);
     if (!p.ok()) {
       why = p.status().message();
       break;
     }
     bad_line_intact = true;
-    const int64_t want_batch = pending.empty() ? p->seq : pending.front().seq;
+    const int64_t want_batch = batch_first < 0 ? p->seq : batch_first;
     if (p->seq != cur.seq + 1) {
       why = "seq " + std::to_string(p->seq) + " where " + std::to_string(cur.seq + 1) +
             " was expected";
@@ -179,7 +217,7 @@ Result<ScanOutcome> ScanJournal(int fd, const std::string& path, const JournalPo
     } else if (p->batch != want_batch) {
       why = "batch " + std::to_string(p->batch) + " where " + std::to_string(want_batch) +
             " was expected";
-    } else {
+    } else if (p->seq > decode_after_seq) {
       auto e = DecodeEvent(p->json);
       if (!e.ok()) {
         why = e.status().message();
@@ -192,20 +230,26 @@ Result<ScanOutcome> ScanJournal(int fd, const std::string& path, const JournalPo
     if (!why.empty()) break;
     bad_line_intact = false;
     cur = JournalPos{line_off + line.size() + 1, p->seq, p->sum, line_off};
+    if (batch_first < 0) batch_first = p->seq;
+    ++batch_records;
     if (p->end) {
-      Status s = sink(pending, cur);
-      if (!s.ok()) {
-        out.damage = Problem{path, pending.front().seq + 1, s.message()};
-        return out;
+      if (!pending.empty()) {
+        Status s = sink(pending, cur);
+        if (!s.ok()) {
+          out.damage = Problem{path, pending.front().seq + 1, s.message()};
+          return out;
+        }
       }
       out.committed = cur;
       pending.clear();
+      batch_first = -1;
+      batch_records = 0;
     }
     ++line_no;
   }
-  if (why.empty() && pending.empty()) return out;  // clean end of file
+  if (why.empty() && batch_records == 0) return out;  // clean end of file
   if (why.empty()) {
-    why = "append of " + std::to_string(pending.size()) + " record(s) never finished";
+    why = "append of " + std::to_string(batch_records) + " record(s) never finished";
   } else if (bad_line_intact || out.committed.seq < 0) {
     // A torn write cannot produce a line whose checksum holds, and the header is written by
     // rename, so it is never torn.
@@ -219,7 +263,7 @@ Result<ScanOutcome> ScanJournal(int fd, const std::string& path, const JournalPo
       auto more = reader.Next(&line, &line_off, &complete);
       if (!more.ok()) return more.status();
       if (!*more || !complete) break;
-      auto p = ParseLine(line);
+      auto p = ParseLine(line, /*want_json=*/false);
       if (p.ok() && p->batch != torn_batch) {
         out.damage = Problem{path, line_no, why + " (intact records follow it)"};
         return out;
@@ -238,7 +282,7 @@ Result<bool> CheckPos(int fd, const std::string& path, const JournalPos& pos) {
   auto bytes = ReadAt(fd, pos.line_start, pos.offset - pos.line_start, path);
   if (!bytes.ok()) return bytes.status();
   if (bytes->size() != pos.offset - pos.line_start || !bytes->ends_with('\n')) return false;
-  auto p = ParseLine(std::string_view(*bytes).substr(0, bytes->size() - 1));
+  auto p = ParseLine(std::string_view(*bytes).substr(0, bytes->size() - 1), /*want_json=*/false);
   return p.ok() && p->seq == pos.seq && p->sum == pos.sum;
 }
 

@@ -205,28 +205,30 @@ Status Store::Impl::Sync(bool want_state) {
     if (!*check) state = State();
   }
   const bool trusted = ReadStamp(paths.stamp) == *now;
-  JournalPos from;
-  if (trusted) {
-    from = index->pos();
-    if (state && state->pos().seq < from.seq) from = state->pos();
-  }
+  JournalPos views = index->pos();  // the least advanced view
+  if (state && state->pos().seq < views.seq) views = state->pos();
+  // Untrusted: check the whole chain again, but decode only what the views lack.
+  const JournalPos from = trusted ? views : JournalPos{};
   // A view that cannot take a batch is stale or damaged derived data, not proof that the journal
   // is bad: it is rebuilt from a full read below, which tells the two apart.
   Status index_broken, state_broken;
-  auto scan = ScanJournal(fd, paths.journal, from,
-                          [&](std::span<const Event> batch, const JournalPos& end) -> Status {
-                            if (index_broken.ok() && end.seq > index->pos().seq) {
-                              index_broken = index->ApplyBatch(batch, end);
-                            }
-                            if (state && state_broken.ok() && end.seq > state->pos().seq) {
-                              state_broken = state->ApplyBatch(batch, end);
-                            }
-                            return Status::Ok();
-                          });
+  auto scan = ScanJournal(
+      fd, paths.journal, from,
+      [&](std::span<const Event> batch, const JournalPos& end) -> Status {
+        if (index_broken.ok() && end.seq > index->pos().seq) {
+          index_broken = index->ApplyBatch(batch, end);
+        }
+        if (state && state_broken.ok() && end.seq > state->pos().seq) {
+          state_broken = state->ApplyBatch(batch, end);
+        }
+        return Status::Ok();
+      },
+      views.seq);
   if (!scan.ok()) return scan.status();
   if (scan->damage) return MarkDamaged(*scan->damage);
   bool changed = !trusted;
-  if (scan->torn_bytes > 0) {
+  // A Store whose write failed touches the journal no more, not even to repair it.
+  if (scan->torn_bytes > 0 && write_error.ok()) {
     // Only a writer that died mid-append leaves this (writers hold the lock), so nobody ever
     // acknowledged these bytes.
     Repair r{paths.journal, scan->torn_line, scan->committed.offset, scan->torn_bytes,

@@ -141,9 +141,9 @@ struct Repair {
 class Store {
  public:
   // Opens the store, creating directories, key and journal on first use, and cuts back a torn
-  // tail (logged with spdlog::warn and listed in repairs()). Succeeds on a journal damaged in the
-  // middle so that Verify and reads still work; damage() then says where, and every write fails
-  // with that Corruption.
+  // tail (logged with spdlog::warn and listed in repairs()). Succeeds on a journal damaged before
+  // its last append so that Verify can report it; damage() then says where (file:line), and every
+  // other operation fails with that Corruption until a person repairs the journal.
   static Result<Store> Open(const OpenOptions& options);
 
   Store(Store&&) noexcept;
@@ -170,14 +170,17 @@ class Store {
   // when the validity is unchanged.
   Result<Alert> SetValidity(int64_t number, std::string_view validity, std::string_view actor);
 
-  // Alerts by ascending number. Loads the derived snapshot on first use.
+  // Alerts by ascending number. Unless this Store already holds every alert (after Get, Close,
+  // ...), it loads snapshot.bin plus the journal after it, and hands those alerts over without
+  // copying.
   Result<std::vector<Alert>> List(const Filter& filter);
   Result<Alert> Get(int64_t number);
   // The alert for (rule_id, secret), or nullopt. Writes nothing.
   Result<std::optional<Alert>> FindBySecret(std::string_view rule_id, std::string_view secret);
 
-  // Reads the whole journal: header, checksums, chain, sequence, event consistency. Reports every
-  // problem with file:line. Read-only.
+  // Reads the whole journal: header, checksums, chain, sequence, event consistency; then checks
+  // that index.bin and snapshot.bin, where present, agree with it. Reports every problem with
+  // file:line (line 0 for the derived files). Never writes. Works on a damaged store.
   Result<VerifyReport> Verify();
   // Rebuilds the derived index and snapshot from a full, verified read of the journal. The
   // journal itself is never rewritten, so no history is dropped. Fails on a damaged journal.
@@ -185,12 +188,12 @@ class Store {
 
   // The directory holding this store's journal.
   const std::string& dir() const;
-  // Ok, or the Corruption that makes this store read-only.
+  // Ok, or the Corruption (file:line) that makes every operation but Verify fail.
   const Status& damage() const;
   // Torn tails cut back by this Store (at Open or when catching up later).
   const std::vector<Repair>& repairs() const;
 
-  class Impl;
+  class Impl;  // store_impl.h; public only so that store/*.cc helpers can name it
 
  private:
   explicit Store(std::unique_ptr<Impl> impl);

@@ -29,6 +29,15 @@ Event BaseEvent(EventType type, int64_t alert, std::string_view actor, const std
   return e;
 }
 
+// The alert as the append just made left it. (Append drops the in-memory views in the unexpected
+// case that they diverge from the journal; they are then reloaded.)
+Result<Alert> AlertAfterAppend(Store::Impl& m, int64_t number) {
+  if (!m.state) SG_RETURN_IF_ERROR(m.Sync(/*want_state=*/true));
+  const Alert* a = m.state->Get(number);
+  if (a == nullptr) return Status::Internal("alert " + std::to_string(number) + " vanished");
+  return *a;
+}
+
 // What Record() will append and answer, decided against the index under the lock.
 struct Plan {
   std::vector<Event> events;
@@ -161,7 +170,7 @@ Result<Alert> Store::Close(int64_t number, std::string_view reason, std::string_
   events[0].resolution = std::string(reason);
   events[0].comment = std::string(comment);
   SG_RETURN_IF_ERROR(m.Append(events));
-  return *m.state->Get(number);
+  return AlertAfterAppend(m, number);
 }
 
 Result<Alert> Store::Reopen(int64_t number, std::string_view comment, std::string_view actor) {
@@ -178,7 +187,7 @@ Result<Alert> Store::Reopen(int64_t number, std::string_view comment, std::strin
   std::vector<Event> events{BaseEvent(EventType::kReopened, number, actor, m.Now())};
   events[0].comment = std::string(comment);
   SG_RETURN_IF_ERROR(m.Append(events));
-  return *m.state->Get(number);
+  return AlertAfterAppend(m, number);
 }
 
 Result<Alert> Store::SetValidity(int64_t number, std::string_view validity,
@@ -198,7 +207,7 @@ Result<Alert> Store::SetValidity(int64_t number, std::string_view validity,
   std::vector<Event> events{BaseEvent(EventType::kValidated, number, actor, m.Now())};
   events[0].validity = std::string(validity);
   SG_RETURN_IF_ERROR(m.Append(events));
-  return *m.state->Get(number);
+  return AlertAfterAppend(m, number);
 }
 
 Result<std::vector<Alert>> Store::List(const Filter& filter) {

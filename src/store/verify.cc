@@ -151,8 +151,9 @@ Status Store::Compact() {
                             return st.ApplyBatch(batch, end);
                           });
   if (!scan.ok()) return scan.status();
-  if (scan->damage || scan->torn_bytes > 0) {
-    return Status::Corruption(m.paths.journal + " changed while compacting");
+  if (scan->damage) return m.MarkDamaged(*scan->damage);
+  if (scan->torn_bytes > 0) {
+    return Status::Internal(m.paths.journal + " grew a torn tail while locked for compacting");
   }
   m.index = std::move(ix);
   m.state = std::move(st);

@@ -52,6 +52,7 @@ TEST_CASE("the key is 32 random bytes created once and kept") {
 }
 
 TEST_CASE("a key of the wrong size is refused") {
+  LogCapture quiet;
   TempDir tmp;
   WriteFileText(tmp / "key", "short");
   auto s = Store::Open(Options(tmp.path()));
