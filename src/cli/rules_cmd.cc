@@ -21,6 +21,9 @@ constexpr char kHelp[] =
     "  --gitleaks FILE   also translate a gitleaks config (repeatable) and check the result\n"
     "usage: secretgate rules list [PATHS...] [--gitleaks FILE]\n"
     "  Prints id, confidence, provider and name of every rule.\n"
+    "usage: secretgate rules compile\n"
+    "  Compiles the configured rules into the cache (install.sh runs it as root so that the\n"
+    "  first push after an install or a rules update does not pay for the compile).\n"
     "usage: secretgate rules import-gitleaks FILE\n"
     "  Shows how a gitleaks config translates: the rules used, and every rule or feature\n"
     "  that is not, with the reason. Use it in config.toml with gitleaks_configs = [FILE].\n";
@@ -34,6 +37,17 @@ int RunRules(const Argv& argv) {
     return args->Has("help") ? kExitOk : kExitError;
   }
   std::string sub = args->positional()[0];
+  if (sub == "compile") {
+    log::SetupStderr("warn");
+    auto cfg = LoadConfig(nullptr);
+    if (!cfg.ok()) return ReportError(cfg.status());
+    auto engine = BuildEngine(*cfg, "/tmp");
+    if (!engine.ok()) return ReportError(engine.status());
+    std::cout << ((*engine)->cache_hit() ? "already compiled: " : "compiled: ")
+              << (*engine)->rules().rules.size() << " rules, cache in " << (*engine)->options().cache_dir
+              << "\n";
+    return kExitOk;
+  }
   if (sub == "import-gitleaks") {
     if (args->positional().size() != 2) {
       std::cerr << kHelp;

@@ -58,6 +58,8 @@ Status ApplyGitConfig(Config& cfg,
 // The rules to load when the config names none: the installed rules directory.
 std::string DefaultRulesDir();
 
+inline constexpr const char* kSystemCacheDir = "/var/cache/secretgate";
+
 // A writable cache directory for compiled rules: /var/cache/secretgate when writable, else
 // $XDG_CACHE_HOME/secretgate or ~/.cache/secretgate, else `fallback`.
 std::string DefaultCacheDir(const std::string& fallback);

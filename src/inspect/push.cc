@@ -2,9 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
+#include <thread>
+#include <tuple>
 
+#include "git/pack_order.h"
 #include "inspect/blob_filter.h"
 #include "util/fs.h"
 #include "util/text.h"
@@ -188,29 +193,110 @@ Result<ScanResult> ScanObjects(const git::Repository& repo, const std::vector<gi
 
 Result<ScanResult> ScanHistory(const git::Repository& repo, scan::Scanner& scanner,
                                const ScanOptions& options) {
-  ScanResult out;
-  const scan::Engine& engine = scanner.engine();
-  Status s = git::ForEachReachableBlob(
-      repo, [&](const Oid& blob, const Oid& commit, const std::string& path) -> Status {
-        ++out.stats.objects;
-        size_t before = out.detections.size();
-        SG_RETURN_IF_ERROR(ScanBlob(repo, blob, scanner, options, out));
-        for (size_t i = before; i < out.detections.size(); ++i) {
-          out.detections[i].origins.push_back({commit.Hex(), path, ""});
+  // Every object once, in pack order, shared out to one reader per core; each reader has its own
+  // object database (libgit2 locks an odb during inflate) and its own scanner. Only the blobs
+  // that hold a finding are then placed in history (commit and path), by one walk.
+  auto objects = git::ObjectsInPackOrder(repo.git_dir() + "/objects");
+  if (!objects.ok()) return objects.status();
+  const size_t nthreads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4);
+  const size_t per = (objects->size() + nthreads - 1) / std::max<size_t>(nthreads, 1);
+  std::vector<ScanResult> parts(nthreads);
+  std::vector<Status> errors(nthreads);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < nthreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto own = git::Repository::Open(repo.git_dir());
+      if (!own.ok()) {
+        errors[t] = own.status();
+        return;
+      }
+      scan::Scanner local(scanner.shared_engine());
+      size_t begin = t * per, end = std::min(objects->size(), begin + per);
+      for (size_t i = begin; i < end; ++i) {
+        const git::Oid& oid = (*objects)[i];
+        git_object_t type = GIT_OBJECT_INVALID;
+        auto data = own->ReadRaw(oid, &type);
+        if (!data.ok()) {
+          errors[t] = data.status();
+          return;
         }
-        // Path allowlists and exclusions need the path, known here.
-        std::vector<Detection> kept(std::make_move_iterator(out.detections.begin() + before),
-                                    std::make_move_iterator(out.detections.end()));
-        out.detections.resize(before);
-        for (auto& d : kept) {
-          size_t r = static_cast<size_t>(d.finding.rule - engine.rules().rules.data());
-          if (engine.SkipsPath(r, path)) continue;
-          ApplyExclusions(d, path, options.exclude_paths);
+        if (type != GIT_OBJECT_BLOB) continue;
+        ScanResult& out = parts[t];
+        ++out.stats.objects;
+        if (static_cast<int64_t>(data->size()) > options.max_blob_size) {
+          ++out.stats.skipped_large;
+          spdlog::info("skipped blob {}: {} bytes is over max_blob_size", oid.Hex(), data->size());
+          continue;
+        }
+        if (LooksBinary(*data)) {
+          ++out.stats.skipped_binary;
+          continue;
+        }
+        ++out.stats.blobs_scanned;
+        out.stats.bytes_scanned += data->size();
+        auto found = local.Scan(*data);
+        if (!found.ok()) {
+          errors[t] = found.status().WithContext("blob " + oid.Hex());
+          return;
+        }
+        for (auto& f : *found) {
+          Detection d;
+          d.finding = std::move(f);
+          d.blob_sha = oid.Hex();
           out.detections.push_back(std::move(d));
         }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const auto& e : errors) {
+    if (!e.ok()) return e;
+  }
+  ScanResult out;
+  for (auto& p : parts) {
+    out.stats.objects += p.stats.objects;
+    out.stats.blobs_scanned += p.stats.blobs_scanned;
+    out.stats.bytes_scanned += p.stats.bytes_scanned;
+    out.stats.skipped_binary += p.stats.skipped_binary;
+    out.stats.skipped_large += p.stats.skipped_large;
+    for (auto& d : p.detections) out.detections.push_back(std::move(d));
+  }
+  if (out.detections.empty()) return out;
+
+  std::set<Oid> wanted;
+  for (const auto& d : out.detections) {
+    Oid oid;
+    if (Oid::FromHex(d.blob_sha, &oid)) wanted.insert(oid);
+  }
+  std::map<Oid, std::pair<Oid, std::string>> where;
+  Status s = git::ForEachReachableBlob(
+      repo, [&](const Oid& blob, const Oid& commit, const std::string& path) -> Status {
+        if (wanted.count(blob)) where.emplace(blob, std::make_pair(commit, path));
         return Status::Ok();
       });
   if (!s.ok()) return s;
+  const scan::Engine& engine = scanner.engine();
+  std::vector<Detection> kept;
+  for (auto& d : out.detections) {
+    Oid oid;
+    Oid::FromHex(d.blob_sha, &oid);
+    auto it = where.find(oid);
+    // A blob no ref reaches (dangling, or left by a rewrite) still holds the secret: it is
+    // reported with no commit or path.
+    if (it != where.end()) {
+      d.origins.push_back({it->second.first.Hex(), it->second.second, ""});
+      size_t r = static_cast<size_t>(d.finding.rule - engine.rules().rules.data());
+      if (engine.SkipsPath(r, it->second.second)) continue;
+      ApplyExclusions(d, it->second.second, options.exclude_paths);
+    }
+    kept.push_back(std::move(d));
+  }
+  out.detections = std::move(kept);
+  std::sort(out.detections.begin(), out.detections.end(), [](const Detection& a, const Detection& b) {
+    const std::string pa = a.origins.empty() ? "" : a.origins[0].path;
+    const std::string pb = b.origins.empty() ? "" : b.origins[0].path;
+    return std::tie(pa, a.finding.start, a.finding.rule) < std::tie(pb, b.finding.start, b.finding.rule);
+  });
   return out;
 }
 

@@ -107,10 +107,13 @@ Status Engine::Compile() {
   std::string key = set_.digest + "|" + hs_version() + "|" +
                     std::string(reinterpret_cast<const char*>(&platform), sizeof platform) + "|" +
                     kCacheMagic;
+  const std::string name = "hs-" + Sha256Hex(key).substr(0, 32) + ".db";
   std::string cache_path;
-  if (!options_.cache_dir.empty()) {
-    cache_path = options_.cache_dir + "/hs-" + Sha256Hex(key).substr(0, 32) + ".db";
-    if (LoadCache(cache_path)) {
+  if (!options_.cache_dir.empty()) cache_path = options_.cache_dir + "/" + name;
+  std::vector<std::string> candidates = options_.read_only_cache_dirs;
+  if (!options_.cache_dir.empty()) candidates.insert(candidates.begin(), options_.cache_dir);
+  for (const auto& dir : candidates) {
+    if (LoadCache(dir + "/" + name)) {
       cache_hit_ = true;
       return Status::Ok();
     }

@@ -24,6 +24,9 @@ namespace sg::scan {
 struct EngineOptions {
   // Where the compiled Hyperscan database is cached; empty disables the cache.
   std::string cache_dir;
+  // Further directories to read a cached database from (never written), e.g. the server-wide
+  // cache that install.sh warms as root and hooks running as another user can only read.
+  std::vector<std::string> read_only_cache_dirs;
   // Bound on PCRE2 backtracking per match attempt, so no rule can run away on hostile input.
   uint32_t match_limit = 1'000'000;
 };
@@ -95,6 +98,7 @@ class Scanner {
   Result<std::vector<Finding>> Scan(std::string_view data, std::string_view path = {});
 
   const Engine& engine() const { return *engine_; }
+  const std::shared_ptr<const Engine>& shared_engine() const { return engine_; }
 
  private:
   struct Interval {
