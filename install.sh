@@ -56,7 +56,8 @@ done
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 PACKAGES=(g++ cmake make pkg-config git ca-certificates libgit2-dev libpcre2-dev
-  libtomlplusplus-dev libspdlog-dev doctest-dev nlohmann-json3-dev libssl-dev python3)
+  libtomlplusplus-dev libspdlog-dev doctest-dev nlohmann-json3-dev libssl-dev libcurl4-openssl-dev
+  python3)
 
 install_deps() {
   local hs=libhyperscan-dev
@@ -93,6 +94,8 @@ build_release() {
   if [ "$(id -u)" -eq 0 ]; then
     mkdir -p /etc/secretgate /var/cache/secretgate
     chmod 0755 /var/cache/secretgate
+    # Warm the server-wide rule cache so that the first push does not pay for the compile.
+    "$PREFIX/bin/secretgate" rules compile >/dev/null || true
     if [ ! -e /etc/secretgate/config.toml ]; then
       cat > /etc/secretgate/config.toml <<CONF
 # secretgate configuration; every key is described in README.md ("Configuration").

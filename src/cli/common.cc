@@ -12,6 +12,7 @@
 
 #include "rules/gitleaks.h"
 #include "rules/loader.h"
+#include "rules/rule_cache.h"
 #include "util/fs.h"
 
 namespace sg::cli {
@@ -46,15 +47,20 @@ Result<std::shared_ptr<const scan::Engine>> BuildEngine(const config::Config& cf
                              " (set `rules` in " + config::ConfigPath() + ")");
     }
   }
-  rules::LoadResult loaded = rules::LoadRules(sources);
+  scan::EngineOptions options;
+  options.cache_dir = cfg.cache_dir.empty() ? config::DefaultCacheDir(cache_fallback) : cfg.cache_dir;
+  rules::LoadResult loaded = rules::LoadRulesCached(sources, options.cache_dir);
   for (const auto& g : cfg.gitleaks_configs) {
     rules::GitleaksReport report = rules::ImportGitleaks(g, loaded);
     for (const auto& u : report.untranslated) spdlog::warn("gitleaks config {}: not used: {}", g, u);
     for (const auto& n : report.notes) spdlog::info("gitleaks config: {}", n);
   }
   if (!loaded.ok()) return rules::ErrorsToStatus(loaded.errors);
-  scan::EngineOptions options;
-  options.cache_dir = cfg.cache_dir.empty() ? config::DefaultCacheDir(cache_fallback) : cfg.cache_dir;
+  // The server-wide cache that `secretgate rules compile` (run by install.sh as root) warms is
+  // readable by hooks running as any user, even when they cannot write to it.
+  if (cfg.cache_dir.empty() && options.cache_dir != config::kSystemCacheDir) {
+    options.read_only_cache_dirs.push_back(config::kSystemCacheDir);
+  }
   return scan::Engine::Build(std::move(loaded.set), options);
 }
 
