@@ -9,6 +9,7 @@
 #include "cli/common.h"
 #include "cli/record.h"
 #include "log/log.h"
+#include "store/alert_json.h"
 #include "util/text.h"
 
 namespace sg::cli {
@@ -134,7 +135,7 @@ int List(const Args& args) {
     out += "[";
     for (size_t i = 0; i < alerts.size(); ++i) {
       if (i) out += ",";
-      out += store::ToJson(alerts[i]);
+      store::AppendAlertJson(out, alerts[i]);
     }
     out += "]\n";
   } else if (format == "csv") {

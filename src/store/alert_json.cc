@@ -60,6 +60,110 @@ ordered_json AlertToJson(const Alert& a) {
   return j;
 }
 
-std::string ToJson(const Alert& alert) { return DumpJson(AlertToJson(alert)); }
+namespace {
+
+// Appends `s` as a JSON string, byte-for-byte as DumpJson would write it: plain printable ASCII
+// is copied, anything else goes through nlohmann's serializer.
+void AppendString(std::string& out, const std::string& s) {
+  bool plain = true;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out += '"';
+    out += s;
+    out += '"';
+  } else {
+    out += DumpJson(ordered_json(s));
+  }
+}
+
+void AppendNullable(std::string& out, const std::string& s) {
+  if (s.empty()) {
+    out += "null";
+  } else {
+    AppendString(out, s);
+  }
+}
+
+void Key(std::string& out, const char* key, bool first = false) {
+  if (!first) out += ',';
+  out += '"';
+  out += key;
+  out += "\":";
+}
+
+}  // namespace
+
+void AppendAlertJson(std::string& out, const Alert& a) {
+  out += '{';
+  Key(out, "number", true);
+  out += std::to_string(a.number);
+  Key(out, "repository"), AppendNullable(out, a.repository);
+  Key(out, "created_at"), AppendString(out, a.created_at);
+  Key(out, "updated_at"), AppendNullable(out, a.updated_at);
+  Key(out, "state"), AppendString(out, a.state);
+  Key(out, "resolution"), AppendNullable(out, a.resolution);
+  Key(out, "resolution_comment"), AppendNullable(out, a.resolution_comment);
+  Key(out, "resolved_by"), AppendNullable(out, a.resolved_by);
+  Key(out, "resolved_at"), AppendNullable(out, a.resolved_at);
+  Key(out, "secret_type"), AppendString(out, a.secret_type);
+  Key(out, "secret_type_display_name"), AppendNullable(out, a.secret_type_display_name);
+  Key(out, "provider"), AppendNullable(out, a.provider);
+  Key(out, "secret_redacted"), AppendNullable(out, a.secret_redacted);
+  Key(out, "secret");
+  if (a.secret) {
+    AppendString(out, *a.secret);
+  } else {
+    out += "null";
+  }
+  Key(out, "fingerprint"), AppendString(out, a.fingerprint);
+  Key(out, "validity"), AppendString(out, a.validity);
+  Key(out, "locations");
+  out += '[';
+  for (size_t i = 0; i < a.locations.size(); ++i) {
+    const Location& l = a.locations[i];
+    if (i) out += ',';
+    out += '{';
+    Key(out, "commit_sha", true), AppendNullable(out, l.commit_sha);
+    Key(out, "path"), AppendString(out, l.path);
+    Key(out, "start_line"), out += std::to_string(l.start_line);
+    Key(out, "end_line"), out += std::to_string(l.end_line);
+    Key(out, "start_column"), out += std::to_string(l.start_column);
+    Key(out, "end_column"), out += std::to_string(l.end_column);
+    Key(out, "blob_sha"), AppendNullable(out, l.blob_sha);
+    Key(out, "ref"), AppendNullable(out, l.ref);
+    Key(out, "pushed_by"), AppendNullable(out, l.pushed_by);
+    Key(out, "pushed_at"), AppendNullable(out, l.pushed_at);
+    out += '}';
+  }
+  out += ']';
+  Key(out, "push_protection_bypassed"), out += a.push_protection_bypassed ? "true" : "false";
+  Key(out, "push_protection_bypassed_by"), AppendNullable(out, a.push_protection_bypassed_by);
+  Key(out, "push_protection_bypassed_at"), AppendNullable(out, a.push_protection_bypassed_at);
+  Key(out, "timeline");
+  out += '[';
+  for (size_t i = 0; i < a.timeline.size(); ++i) {
+    const TimelineEvent& t = a.timeline[i];
+    if (i) out += ',';
+    out += '{';
+    Key(out, "event", true), AppendString(out, t.event);
+    Key(out, "actor"), AppendNullable(out, t.actor);
+    Key(out, "at"), AppendString(out, t.at);
+    Key(out, "comment"), AppendNullable(out, t.comment);
+    Key(out, "detail"), AppendNullable(out, t.detail);
+    out += '}';
+  }
+  out += "]}";
+}
+
+std::string ToJson(const Alert& alert) {
+  std::string out;
+  AppendAlertJson(out, alert);
+  return out;
+}
 
 }  // namespace sg::store

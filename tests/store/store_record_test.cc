@@ -1,6 +1,8 @@
 // Recording observations: alert creation, deduplication, numbering, bypasses, JSON shape.
 #include <nlohmann/json.hpp>
 
+#include "store/alert_json.h"
+#include "store/event.h"
 #include "store_test_util.h"
 
 namespace sg::store::testing {
@@ -279,3 +281,30 @@ TEST_CASE("records made through the derived index agree with a full replay") {
 
 }  // namespace
 }  // namespace sg::store::testing
+
+TEST_CASE("the fast alert JSON writer gives the same bytes as the JSON tree") {
+  sg::store::Alert a;
+  a.number = 42;
+  a.repository = "srv/repo.git";
+  a.created_at = a.updated_at = "2026-11-22T06:21:52Z";
+  a.state = "resolved";
+  a.resolution = "false_positive";
+  a.resolution_comment = "quote \" backslash \\ newline \n tab \t ctrl \x01 utf8 caf\xc3\xa9";
+  a.secret_type = "github-pat-classic";
+  a.secret_type_display_name = "GitHub PAT";
+  a.secret_redacted = "ghp_ab\xe2\x80\xa6(40 chars)";
+  a.fingerprint = "abc";
+  a.locations.push_back({"c1", "dir/evil\x1b[31m.txt", "b1", "refs/heads/x", "me", "2026", 1, 2, 3, 4});
+  a.locations.push_back({"", "p", "", "", "", "", 5, 5, 1, 9});
+  a.push_protection_bypassed = true;
+  a.push_protection_bypassed_by = "me";
+  a.timeline.push_back({"created", "me", "2026", "", ""});
+  a.timeline.push_back({"resolved", "me", "2026", "why", "false_positive"});
+  std::string fast;
+  sg::store::AppendAlertJson(fast, a);
+  CHECK(fast == sg::store::DumpJson(sg::store::AlertToJson(a)));
+  a.secret = "s3cr\"t";
+  fast.clear();
+  sg::store::AppendAlertJson(fast, a);
+  CHECK(fast == sg::store::DumpJson(sg::store::AlertToJson(a)));
+}
