@@ -17,7 +17,8 @@ namespace sg::cli {
 namespace {
 constexpr char kHelp[] =
     "usage: secretgate scan PATH [--format text|json] [--no-store] [--rules PATH]...\n"
-    "  PATH is a git repository (every blob reachable from any ref is scanned once) or a\n"
+    "  PATH is a git repository (every blob of its object database is scanned once; blobs\n"
+    "  with findings are placed at the first commit and path that hold them) or a\n"
     "  plain directory or file. Findings in a repository are recorded as alerts unless\n"
     "  --no-store. Exit 0 when nothing is found, 1 when secrets are found, 2 on error.\n"
     "  --format   text (default) or json: {\"findings\":[{rule_id, secret_type_display_name,\n"

@@ -1,6 +1,8 @@
 // End to end: real `git push` into a real bare repository protected by secretgate.
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "e2e/git_server.h"
 
 using namespace sg::testing;
@@ -287,4 +289,38 @@ TEST_CASE("install into a server-wide hooks folder protects every repository") {
   auto good = Sh(env + " git push -f origin HEAD:refs/heads/main", s.work());
   CHECK(good.code == 0);
   CHECK(Contains(good.err, "own-hook-ran"));
+}
+
+TEST_CASE("scan of a repository finds secrets in history and in blobs no ref reaches any more") {
+  GitServer s;
+  std::string old_token = GithubToken(40);
+  s.Commit({{"conf/old.env", "T=" + old_token + "\n"}}, "add");
+  std::string commit = s.Head();
+  s.InWork("git rm -q conf/old.env && git commit -q -m remove");
+  std::string dangling = GithubToken(41);
+  WriteFile(s.work() + "/d.txt", "T=" + dangling + "\n");
+  REQUIRE(s.InWork("git hash-object -w d.txt && rm d.txt").code == 0);
+  auto r = s.Sg("scan --no-store --format json " + Quote(s.work()));
+  CHECK(r.code == 1);
+  auto findings = nlohmann::json::parse(r.out)["findings"];
+  REQUIRE(findings.size() == 2);
+  bool in_history = false, unreachable = false;
+  for (const auto& f : findings) {
+    if (f["path"] == "conf/old.env") in_history = f["commit_sha"] == commit && f["start_line"] == 1;
+    if (f["path"].is_null()) unreachable = f["commit_sha"].is_null() && f["blob_sha"].is_string();
+  }
+  CHECK(in_history);
+  CHECK(unreachable);
+  CHECK(!Contains(r.out, old_token));
+  // A plain directory is scanned as files: no commit, no blob.
+  WriteFile(s.root() + "/plain/sub/app.env", "x\nT=" + dangling + "\n");
+  auto dir = s.Sg("scan --format json " + Quote(s.root() + "/plain"));
+  CHECK(dir.code == 1);
+  auto files = nlohmann::json::parse(dir.out)["findings"];
+  REQUIRE(files.size() == 1);
+  CHECK(files[0]["path"] == "sub/app.env");
+  CHECK(files[0]["start_line"] == 2);
+  CHECK(files[0]["commit_sha"].is_null());
+  CHECK(files[0]["blob_sha"].is_null());
+  CHECK(s.Sg("scan " + Quote(s.root() + "/nonexistent")).code == 2);
 }
