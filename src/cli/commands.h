@@ -16,6 +16,9 @@ int RunProtect(const Argv& args);
 int RunAlerts(const Argv& args);
 int RunStore(const Argv& args);
 int RunDrain(const Argv& args);
+int RunNotify(const Argv& args);
+int RunVerify(const Argv& args);
+int RunPartner(const Argv& args);
 
 struct Command {
   const char* name;

@@ -1,10 +1,17 @@
 #include "cli/record.h"
 
+#include <cstdlib>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "notify/config.h"
+#include "notify/partner_outbox.h"
 #include "util/text.h"
 
 namespace sg::cli {
 
-Result<store::Store> OpenStoreAt(const std::string& git_dir, const config::Config& cfg) {
+store::OpenOptions StoreOptionsAt(const std::string& git_dir, const config::Config& cfg) {
   store::OpenOptions o;
   o.store_secrets = cfg.store_secrets;
   o.repository = git_dir;
@@ -14,8 +21,55 @@ Result<store::Store> OpenStoreAt(const std::string& git_dir, const config::Confi
     o.dir = cfg.store_root;
     o.server_wide = true;
   }
-  return store::Store::Open(o);
+  return o;
 }
+
+Result<store::Store> OpenStoreAt(const std::string& git_dir, const config::Config& cfg) {
+  return store::Store::Open(StoreOptionsAt(git_dir, cfg));
+}
+
+namespace {
+
+// The partner hand-off: the plain token of every alert this append created whose provider has
+// a partner endpoint, into the partner outbox, fsynced before the hook answers. Only then can
+// `secretgate notify` send it later, outside the push, without the store keeping plain secrets.
+void HandOffToPartners(const store::Store& st, const std::string& repository,
+                       const std::vector<store::Observation>& obs,
+                       const std::vector<store::RecordOutcome>& outcomes) {
+  bool created = false;
+  for (const auto& o : outcomes) created = created || o.created;
+  if (!created) return;
+  auto ncfg = notify::LoadConfig(config::ConfigPath(), std::getenv("SECRETGATE_CONFIG") != nullptr);
+  if (!ncfg.ok()) {
+    spdlog::error("partner hand-off skipped: {}", ncfg.status().message());
+    return;
+  }
+  if (!ncfg->HasPartnerEndpoints()) return;
+  std::vector<notify::PartnerEntry> entries;
+  std::set<int64_t> seen;
+  const std::string now = NowRfc3339();
+  for (size_t i = 0; i < obs.size() && i < outcomes.size(); ++i) {
+    if (!outcomes[i].created || !seen.insert(outcomes[i].number).second) continue;
+    const notify::PartnerConfig* partner = ncfg->PartnerEndpoint(obs[i].provider);
+    if (!partner) continue;
+    notify::PartnerEntry e;
+    e.alert = outcomes[i].number;
+    e.provider = partner->provider;
+    e.type = obs[i].rule_id;
+    e.token = obs[i].secret;
+    e.url = notify::LocationReference(repository, obs[i].location.path, obs[i].location.commit_sha);
+    e.created_at = now;
+    entries.push_back(std::move(e));
+  }
+  if (entries.empty()) return;
+  if (Status s = notify::WritePartnerEntries(st.dir(), entries); !s.ok()) {
+    spdlog::error("partner hand-off of {} token(s) failed: {}", entries.size(), s.message());
+    return;
+  }
+  spdlog::info("partner hand-off: {} token(s) queued for `secretgate notify`", entries.size());
+}
+
+}  // namespace
 
 Result<store::Store> OpenStore(const git::Repository& repo, const config::Config& cfg) {
   return OpenStoreAt(repo.git_dir(), cfg);
@@ -69,6 +123,7 @@ Result<std::vector<std::optional<store::RecordOutcome>>> RecordDetections(
   if (!obs.empty()) {
     auto rec = st->Record(obs, std::nullopt, ctx.actor);
     if (!rec.ok()) return rec.status();
+    HandOffToPartners(*st, repo.git_dir(), obs, *rec);
     for (size_t i = 0; i < detections.size(); ++i) {
       if (first_obs[i] != SIZE_MAX) out[i] = (*rec)[first_obs[i]];
     }
@@ -76,6 +131,7 @@ Result<std::vector<std::optional<store::RecordOutcome>>> RecordDetections(
   if (!bypassed_obs.empty()) {
     auto rec = st->Record(bypassed_obs, ctx.bypass, ctx.actor);
     if (!rec.ok()) return rec.status();
+    HandOffToPartners(*st, repo.git_dir(), bypassed_obs, *rec);
     for (size_t i = 0; i < detections.size(); ++i) {
       if (first_bypassed[i] != SIZE_MAX) out[i] = (*rec)[first_bypassed[i]];
     }

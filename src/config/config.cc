@@ -248,7 +248,9 @@ Result<Config> LoadFile(const std::string& path, bool must_exist) {
       }
       continue;
     }
-    if (key == "webhooks" || key == "partners" || key == "notify") continue;  // notifications
+    if (key == "webhooks" || key == "commands" || key == "partners" || key == "notify") {
+      continue;  // notifications: read by notify::LoadConfig
+    }
     auto it = by_name.find(key);
     if (it == by_name.end()) return Status::Invalid(where + ": unknown key '" + key + "'");
     std::vector<std::string> values;
