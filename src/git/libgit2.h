@@ -36,8 +36,14 @@ using ConfigPtr = GitPtr<git_config, git_config_free>;
 // an Internal error (NotFound for GIT_ENOTFOUND) prefixed with `what`.
 Status GitError(int rc, std::string_view what);
 
-// Process-wide libgit2 setup; call once before any other function of this module.
+// Process-wide libgit2 setup; call once before any other function of this module. Does not
+// let libgit2 parse the system CA bundle it would only need for network transports
+// (libgit2.cc says why).
 void InitLibgit2();
+
+// How many CA bundle loads InitLibgit2 spared libgit2 (1 with an mbedTLS-built libgit2 when the
+// bundle exists, 0 with an OpenSSL-built one).
+int SkippedCaBundleLoads();
 
 // A git object id that can be compared and used as a map key.
 struct Oid {
