@@ -22,6 +22,7 @@ struct LoadError {
 struct LoadResult {
   RuleSet set;
   std::vector<LoadError> errors;  // every problem found; rules with errors are left out of `set`
+  bool from_cache = false;        // LoadRulesCached: read from the cache, no TOML parsed
   bool ok() const { return errors.empty(); }
 };
 

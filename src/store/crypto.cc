@@ -1,24 +1,17 @@
 #include "store/crypto.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
+#include <sys/random.h>
 
 #include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "util/sha256.h"
+#include "util/text.h"
 
 namespace sg::store {
 
-std::string HexEncode(std::string_view raw) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(raw.size() * 2, '\0');
-  for (size_t i = 0; i < raw.size(); ++i) {
-    const auto b = static_cast<unsigned char>(raw[i]);
-    out[2 * i] = kDigits[b >> 4];
-    out[2 * i + 1] = kDigits[b & 0xf];
-  }
-  return out;
-}
+std::string HexEncode(std::string_view raw) { return sg::HexEncode(raw); }
 
 bool HexDecode(std::string_view hex, std::string* raw) {
   auto nibble = [](char c) -> int {
@@ -38,27 +31,25 @@ bool HexDecode(std::string_view hex, std::string* raw) {
   return true;
 }
 
-std::string Sha256Raw(std::string_view data) {
-  std::string out(SHA256_DIGEST_LENGTH, '\0');
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-         reinterpret_cast<unsigned char*>(out.data()));
-  return out;
-}
+std::string Sha256Raw(std::string_view data) { return sg::Sha256Raw(data); }
 
 std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256Raw(data)); }
 
 std::string HmacSha256Hex(std::string_view key, std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md.data(), &len);
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(md.data()), len));
+  return HexEncode(HmacSha256Raw(key, data));
 }
 
+// getrandom(2): the kernel's CSPRNG, blocking only until it is first seeded at boot.
 Result<std::string> RandomBytes(size_t n) {
   std::string out(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
-    return Status::Internal("RAND_bytes failed");
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::getrandom(out.data() + got, n - got, 0);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return Status::Internal(std::string("getrandom failed: ") + std::strerror(errno));
+    }
+    got += static_cast<size_t>(r);
   }
   return out;
 }

@@ -1,4 +1,4 @@
-// Hashing for the store, over OpenSSL's libcrypto. Nothing here fails except RandomBytes.
+// Hashing for the store (util/sha256.h). Nothing here fails except RandomBytes.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +15,7 @@ std::string Sha256Hex(std::string_view data);
 std::string Sha256Raw(std::string_view data);
 // Lower-case hex of HMAC-SHA256(key, data).
 std::string HmacSha256Hex(std::string_view key, std::string_view data);
-// `n` bytes from the OpenSSL CSPRNG.
+// `n` bytes from the kernel's CSPRNG (getrandom).
 Result<std::string> RandomBytes(size_t n);
 // CRC-32C (Castagnoli) of data, continuing from `crc` (0 to start). Used for derived files.
 uint32_t Crc32c(std::string_view data, uint32_t crc = 0);

@@ -1,11 +1,11 @@
 #include "util/text.h"
 
-#include <openssl/sha.h>
-
 #include <array>
 #include <cctype>
 #include <cmath>
 #include <ctime>
+
+#include "util/sha256.h"
 
 namespace sg {
 namespace {
@@ -131,11 +131,7 @@ std::string HexEncode(std::string_view data) {
   return out;
 }
 
-std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
-}
+std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256Raw(data)); }
 
 int64_t ParseByteSize(std::string_view s) {
   size_t i = 0;

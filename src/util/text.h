@@ -32,7 +32,7 @@ std::string ToLowerAscii(std::string_view s);
 // Lowercase hex of `data`.
 std::string HexEncode(std::string_view data);
 
-// SHA-256 of `data`, lowercase hex (OpenSSL libcrypto).
+// SHA-256 of `data`, lowercase hex (util/sha256.h).
 std::string Sha256Hex(std::string_view data);
 
 // Parses sizes such as "10MiB", "512k", "1048576" into bytes; nullopt-like -1 on error.
