@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -49,7 +50,11 @@ Result<std::shared_ptr<const scan::Engine>> BuildEngine(const config::Config& cf
   }
   scan::EngineOptions options;
   options.cache_dir = cfg.cache_dir.empty() ? config::DefaultCacheDir(cache_fallback) : cfg.cache_dir;
+  const auto t0 = std::chrono::steady_clock::now();
   rules::LoadResult loaded = rules::LoadRulesCached(sources, options.cache_dir);
+  spdlog::debug("rules: {} loaded in {:.1f} ms ({})", loaded.set.rules.size(),
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(),
+                loaded.from_cache ? "rules cache" : "parsed the TOML");
   for (const auto& g : cfg.gitleaks_configs) {
     rules::GitleaksReport report = rules::ImportGitleaks(g, loaded);
     for (const auto& u : report.untranslated) spdlog::warn("gitleaks config {}: not used: {}", g, u);

@@ -57,6 +57,11 @@ std::vector<std::string> RepositoryExclusions(const git::Repository& repo, const
   return globs;
 }
 
+// Milliseconds (with tenths) since `t`, for the debug-level phase timings.
+double MsSince(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
 std::string Summary(const std::vector<git::RefUpdate>& updates) {
   std::string refs;
   for (const auto& u : updates) {
@@ -96,12 +101,17 @@ int RunPreReceive(const Argv& argv) {
   }
   fail_closed = cfg->fail_closed;
   log::Setup(cfg->log_file.empty() ? default_log : cfg->log_file, cfg->log_level, false);
+  spdlog::debug("phase: config and repository {:.1f} ms", MsSince(start));
 
   auto updates = git::ParseRefUpdates(input);
   if (!updates.ok()) return Fail(updates.status(), fail_closed);
 
+  auto phase = Clock::now();
   auto engine = BuildEngine(*cfg, repo->git_dir() + "/secretgate/cache");
   if (!engine.ok()) return Fail(engine.status(), fail_closed);
+  spdlog::debug("phase: rules and engine {:.1f} ms ({})", MsSince(phase),
+                (*engine)->cache_hit() ? "compiled cache" : "compiled now");
+  phase = Clock::now();
   scan::Scanner scanner(*engine);
   inspect::ScanOptions options;
   options.max_blob_size = cfg->max_blob_size;
@@ -111,6 +121,7 @@ int RunPreReceive(const Argv& argv) {
 
   auto result = inspect::ScanPush(*repo, *updates, scanner, options);
   if (!result.ok()) return Fail(result.status(), fail_closed);
+  spdlog::debug("phase: scratch, exclusions, new objects and scan {:.1f} ms", MsSince(phase));
 
   const policy::Identity pusher = policy::WhoPushed(Getenv, OsUser());
   const auto push_options = policy::PushOptions(Getenv);
@@ -129,9 +140,11 @@ int RunPreReceive(const Argv& argv) {
     RecordContext ctx;
     ctx.actor = pusher.name;
     ctx.pushed_by = pusher.name;
+    phase = Clock::now();
     auto recorded = RecordDetections(*repo, *cfg, result->detections, ctx);
     if (!recorded.ok()) return Fail(recorded.status().WithContext("recording alerts"), fail_closed);
     outcomes = std::move(*recorded);
+    spdlog::debug("phase: recording {} finding(s) {:.1f} ms", result->detections.size(), MsSince(phase));
   }
 
   std::vector<const inspect::Detection*> blocking, warning;

@@ -9,7 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "store/crypto.h"
+#include "util/crc32c.h"
 #include "util/fs.h"
 #include "util/text.h"
 
@@ -133,7 +133,7 @@ std::string Encode(const RuleSet& set) {
     }
   }
   std::string body = w.data();
-  uint32_t crc = store::Crc32c(body);
+  uint32_t crc = Crc32c(body);
   std::string out(kMagic);
   out.append(reinterpret_cast<const char*>(&crc), sizeof crc);
   return out + body;
@@ -148,7 +148,7 @@ std::optional<RuleSet> Decode(std::string_view data, std::string* why) {
   uint32_t crc;
   std::memcpy(&crc, data.data() + kMagic.size(), sizeof crc);
   std::string_view body = data.substr(kMagic.size() + 4);
-  if (store::Crc32c(body) != crc) {
+  if (Crc32c(body) != crc) {
     *why = "checksum mismatch";
     return std::nullopt;
   }

@@ -60,6 +60,8 @@ class Engine {
   // True when the Hyperscan database came from the on-disk cache.
   bool cache_hit() const { return cache_hit_; }
   const hs_database_t* database() const { return db_.get(); }
+  // True when the database is the cache file's image mapped into memory (no copy).
+  bool database_mapped() const { return mapped_; }
   const CompiledRule& compiled(size_t i) const { return compiled_[i]; }
   size_t keyword_count() const { return keyword_count_; }
 
@@ -84,8 +86,10 @@ class Engine {
   std::vector<CompiledRule> compiled_;
   std::vector<std::string> keywords_;  // lowercase, deduplicated; id = rules + index
   size_t keyword_count_ = 0;
-  HsDatabase db_;
+  // Compiled here (freed with hs_free_database) or mapped from the cache (unmapped).
+  std::shared_ptr<hs_database_t> db_;
   bool cache_hit_ = false;
+  bool mapped_ = false;
 };
 
 // Per-thread scanning state: Hyperscan scratch, PCRE2 match data and JIT stack.

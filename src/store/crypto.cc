@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "util/crc32c.h"
 #include "util/sha256.h"
 #include "util/text.h"
 
@@ -54,26 +55,6 @@ Result<std::string> RandomBytes(size_t n) {
   return out;
 }
 
-namespace {
-// Table for the reflected Castagnoli polynomial 0x82F63B78, built at compile time.
-constexpr std::array<uint32_t, 256> MakeCrcTable() {
-  std::array<uint32_t, 256> table{};
-  for (uint32_t i = 0; i < 256; ++i) {
-    uint32_t c = i;
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-    table[i] = c;
-  }
-  return table;
-}
-constexpr std::array<uint32_t, 256> kCrcTable = MakeCrcTable();
-}  // namespace
-
-uint32_t Crc32c(std::string_view data, uint32_t crc) {
-  crc = ~crc;
-  for (const char ch : data) {
-    crc = kCrcTable[(crc ^ static_cast<unsigned char>(ch)) & 0xff] ^ (crc >> 8);
-  }
-  return ~crc;
-}
+uint32_t Crc32c(std::string_view data, uint32_t crc) { return sg::Crc32c(data, crc); }
 
 }  // namespace sg::store

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "helpers.h"
 #include "rules/loader.h"
@@ -116,8 +117,36 @@ TEST_CASE("a warm start loads the compiled database from the cache") {
   CHECK(!cold->cache_hit());
   auto warm = TestEngine(dir.path());
   CHECK(warm->cache_hit());
+  CHECK(warm->database_mapped());  // the image is used where it lies in the file
   scan::Scanner s(warm);
   CHECK(s.Scan("tok_Ab3dEf6hIj9kLm2nOp5q")->size() == 1);
+}
+
+TEST_CASE("a damaged or truncated compiled cache is recompiled, and the engine still finds") {
+  sg::testing::TempDir dir;
+  REQUIRE(!TestEngine(dir.path())->cache_hit());
+  std::string db;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    if (e.path().filename().string().rfind("hs-", 0) == 0) db = e.path().string();
+  }
+  REQUIRE(!db.empty());
+  const std::string good = sg::testing::ReadFileOrEmpty(db);
+  REQUIRE(good.size() > 8192);
+
+  SUBCASE("a flipped byte in the database image") {
+    std::string bad = good;
+    bad[bad.size() - 100] = static_cast<char>(bad[bad.size() - 100] ^ 0x40);
+    sg::testing::WriteFile(db, bad);
+  }
+  SUBCASE("a truncated file") { sg::testing::WriteFile(db, good.substr(0, good.size() / 2)); }
+  SUBCASE("a file of zeros") { sg::testing::WriteFile(db, std::string(good.size(), '\0')); }
+
+  auto engine = TestEngine(dir.path());
+  CHECK(!engine->cache_hit());
+  scan::Scanner s(engine);
+  CHECK(s.Scan("tok_Ab3dEf6hIj9kLm2nOp5q")->size() == 1);
+  // The recompile wrote a good cache again.
+  CHECK(TestEngine(dir.path())->cache_hit());
 }
 
 TEST_CASE("every example and negative example of the test rules holds") {
