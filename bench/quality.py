@@ -11,8 +11,12 @@ in mind (/usr/include, /usr/share/doc, /usr/lib/python3, and the sources of a fe
 npm is available); every finding there is counted as a false positive, per MB and per confidence,
 and listed by rule.
 
-usage: bench/quality.py recall [--quick] [--rules DIR] [--bin PATH]
-       bench/quality.py fp [--rules DIR] [--bin PATH] [--dirs D1,D2,...]
+Every false positive is put in a category by where it was found (tests and examples,
+documentation, source code and data), listed per rule with one location (never the match).
+
+usage: bench/quality.py recall [--quick] [--rules DIR] [--bin PATH] [--results]
+       bench/quality.py fp [--rules DIR] [--bin PATH] [--dirs D1,D2,...] [--results]
+--results writes the run's summary into bench/RESULTS.md (sections quality_recall, quality_fp).
 Exit status: recall exits 1 when a rule is never detected (or overall recall < 99%); fp exits 1
 when high-confidence false positives exceed one per 50 MB.
 """
@@ -283,6 +287,18 @@ def recall(args):
         print(f"  not generated: {rid}: {why}")
     ok = not never and hits >= 0.99 * total and not unsupported
     print("PASS" if ok else "FAIL", "(target: every rule detected, >= 99% overall)")
+    if args.results:
+        body = [f"- Date: {now()}; commit {commit()}; binary {args.bin}; rules {args.rules}",
+                f"- Corpus: {per_rule} fresh random tokens per rule (seed {args.seed}), each placed in a"
+                " realistic file (.env, YAML, JSON, properties, Dockerfile, shell, Python, JS, Go, Java,"
+                " Markdown), pattern-pair companions on the line above; `secretgate scan --no-store`",
+                "",
+                f"Recall: **{hits}/{total} = {100.0 * hits / max(total, 1):.2f}%** over {len(by_rule)} rules;"
+                f" rules never detected: {len(never)}; rules partly detected: {len(missed) - len(never)};"
+                f" rules whose format could not be generated: {len(unsupported)}."
+                f" Target: every rule detected and at least 99% overall: **{'PASS' if ok else 'FAIL'}**."]
+        body += [f"- partly detected: {rid}: {h}/{t}" for rid, h, t in missed]
+        write_section("quality_recall", "6. Rule pack recall (bench/quality.py recall)", "\n".join(body))
     return 0 if ok else 1
 
 
@@ -313,6 +329,18 @@ def tree_bytes(path):
     return total
 
 
+def category(path):
+    """Where a false positive was found, from its path."""
+    p = path.lower()
+    if re.search(r"(^|/)(tests?|testing|spec|specs|fixtures?|examples?|samples?|demos?|mocks?)(/|$)|"
+                 r"(^|/|_)test_|_test\.|\.test\.|example", p):
+        return "tests and examples"
+    if re.search(r"(^|/)(docs?|man|html|info)(/|$)|\.(md|rst|txt|html?|texi|info|[1-9]|gz|pdf)$|"
+                 r"readme|changelog|news|copyright", p):
+        return "documentation"
+    return "source code and data"
+
+
 def fp(args):
     rules = {r["id"]: r for r in load_rules(args.rules)}
     dirs = args.dirs.split(",") if args.dirs else ["/usr/include", "/usr/share/doc", "/usr/lib/python3"]
@@ -323,7 +351,9 @@ def fp(args):
     total_mb = 0.0
     by_conf = {"high": 0, "medium": 0, "low": 0}
     by_rule = {}
+    by_cat = {}
     examples = {}
+    scanned = []
     for d in dirs:
         if not os.path.isdir(d):
             continue
@@ -333,19 +363,54 @@ def fp(args):
         dt = time.time() - t0
         total_mb += mb
         print(f"{d}: {mb:.1f} MB, {len(findings)} findings, {dt:.1f}s")
+        scanned.append((d, mb, len(findings), dt))
         for f in findings:
             conf = rules.get(f["rule_id"], {}).get("confidence", "low")
+            cat = category(f["path"] or "")
             by_conf[conf] += 1
-            by_rule[f["rule_id"]] = by_rule.get(f["rule_id"], 0) + 1
-            examples.setdefault(f["rule_id"], f"{d}/{f['path']}:{f['start_line']}")
+            key = (f["rule_id"], conf, cat)
+            by_rule[key] = by_rule.get(key, 0) + 1
+            by_cat[cat] = by_cat.get(cat, 0) + 1
+            examples.setdefault(key, f"{d}/{f['path']}:{f['start_line']}")
     print(f"\nscanned {total_mb:.1f} MB")
     for conf, n in by_conf.items():
         print(f"  {conf:6} confidence: {n} findings, {n / max(total_mb, 1e-9) * 50:.2f} per 50 MB")
-    for rid, n in sorted(by_rule.items(), key=lambda x: -x[1]):
-        print(f"  {rid} ({rules.get(rid, {}).get('confidence', '?')}): {n}  e.g. {examples[rid]}")
+    for cat, n in sorted(by_cat.items(), key=lambda x: -x[1]):
+        print(f"  {cat}: {n} findings")
+    for (rid, conf, cat), n in sorted(by_rule.items(), key=lambda x: -x[1]):
+        print(f"  {rid} ({conf}, {cat}): {n}  e.g. {examples[(rid, conf, cat)]}")
     ok = by_conf["high"] <= total_mb / 50.0
     print("PASS" if ok else "FAIL", "(target: at most 1 high-confidence false positive per 50 MB)")
+    if args.results:
+        body = [f"- Date: {now()}; commit {commit()}; binary {args.bin}; rules {args.rules}",
+                "- Every finding in these trees is counted as a false positive (none of them holds a"
+                " live credential); `secretgate scan --no-store` of each tree",
+                "",
+                "| tree | MB | findings | scan s |", "|---|---|---|---|"]
+        body += [f"| {d} | {mb:.1f} | {n} | {dt:.1f} |" for d, mb, n, dt in scanned]
+        body += ["", f"Scanned {total_mb:.1f} MB. Per 50 MB: "
+                 + ", ".join(f"{c} confidence {n / max(total_mb, 1e-9) * 50:.2f}" for c, n in by_conf.items())
+                 + f". Target: at most 1 high-confidence false positive per 50 MB: **{'PASS' if ok else 'FAIL'}**.",
+                 "", "| rule | confidence | category | findings | one location |", "|---|---|---|---|---|"]
+        body += [f"| {rid} | {conf} | {cat} | {n} | {examples[(rid, conf, cat)]} |"
+                 for (rid, conf, cat), n in sorted(by_rule.items(), key=lambda x: -x[1])]
+        write_section("quality_fp", "7. Rule pack false positives (bench/quality.py fp)", "\n".join(body))
     return 0 if ok else 1
+
+
+def now():
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+
+
+def commit():
+    return subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip() or "?"
+
+
+def write_section(name, title, body):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import sgbench
+    sgbench.update_results(name, title, body)
 
 
 def main():
@@ -356,6 +421,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--show-misses", action="store_true")
     ap.add_argument("--dirs")
+    ap.add_argument("--results", action="store_true", help="write the summary into bench/RESULTS.md")
     ap.add_argument("--seed", type=int, default=int(os.environ.get("SEED", "12345")))
     args = ap.parse_args()
     sys.exit(recall(args) if args.mode == "recall" else fp(args))

@@ -37,7 +37,7 @@ REPOS = os.path.join(WORK, "repos")
 CACHE = os.path.join(WORK, "hs-cache")
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 GEN_VERSION = 1  # bump when a generator changes: cached repositories are then rebuilt
-SECTION_ORDER = ["hook_overhead", "scale", "history_scan", "store", "policy"]
+SECTION_ORDER = ["hook_overhead", "scale", "history_scan", "store", "policy", "quality_recall", "quality_fp"]
 
 
 def say(msg):

@@ -18,10 +18,15 @@
 
 namespace sg::cli {
 
+Result<config::Config> LoadConfigFile() {
+  return config::LoadFile(config::ConfigPath(), std::getenv("SECRETGATE_CONFIG") != nullptr);
+}
+
 Result<config::Config> LoadConfig(const git::Repository* repo) {
-  std::string path = config::ConfigPath();
-  bool explicit_path = std::getenv("SECRETGATE_CONFIG") != nullptr;
-  auto cfg = config::LoadFile(path, explicit_path);
+  return LoadConfig(repo, LoadConfigFile());
+}
+
+Result<config::Config> LoadConfig(const git::Repository* repo, Result<config::Config> cfg) {
   if (!cfg.ok()) return cfg.status();
   if (repo) {
     Status s = config::ApplyGitConfig(*cfg, [repo](const std::string& key) {

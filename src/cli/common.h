@@ -16,8 +16,12 @@ inline constexpr int kExitOk = 0;        // accepted / nothing found / done
 inline constexpr int kExitFound = 1;     // rejected / secrets found
 inline constexpr int kExitError = 2;     // bad input or internal error
 
+// The config file (config::ConfigPath(); it must exist when SECRETGATE_CONFIG names it).
+Result<config::Config> LoadConfigFile();
 // The config file, then `repo`'s secretgate.* git config when a repository is given.
 Result<config::Config> LoadConfig(const git::Repository* repo);
+// The same from a config file already loaded with LoadConfigFile() (parsed once per process).
+Result<config::Config> LoadConfig(const git::Repository* repo, Result<config::Config> file_cfg);
 
 // The rule sources `cfg` names (its rules, else the installed default, plus extra_rules).
 std::vector<std::string> RuleSources(const config::Config& cfg);

@@ -88,12 +88,12 @@ int RunPreReceive(const Argv& argv) {
   const std::string input = ReadStdin();
 
   bool fail_closed = false;
-  auto early = config::LoadFile(config::ConfigPath(), std::getenv("SECRETGATE_CONFIG") != nullptr);
+  auto early = LoadConfigFile();  // before the repository, so that its fail mode applies
   if (early.ok()) fail_closed = early->fail_closed;
 
   auto repo = git::Repository::OpenForHook();
   if (!repo.ok()) return Fail(repo.status(), fail_closed);
-  auto cfg = LoadConfig(&*repo);
+  auto cfg = LoadConfig(&*repo, std::move(early));
   std::string default_log = repo->git_dir() + "/secretgate/secretgate.log";
   if (!cfg.ok()) {
     log::Setup(default_log, "info", false);

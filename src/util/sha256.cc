@@ -2,6 +2,10 @@
 
 #include <cstring>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace sg {
 namespace {
 
@@ -21,13 +25,103 @@ uint32_t LoadBe32(const unsigned char* p) {
   return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]};
 }
 
+#if defined(__x86_64__)
+// The x86 SHA extensions (Intel since Goldmont/Ice Lake, AMD since Zen): about 5x the portable
+// code, which matters for `store verify` and `alerts list` over large journals. The round
+// structure follows Intel's published SHA-NI reference flow; checked against OpenSSL in tests.
+#define SG_SHA_GROUP(msg_add, w_cur, w_prev, w_next, k)                        \
+  do {                                                                        \
+    __m128i m = _mm_add_epi32(w_cur, _mm_loadu_si128((const __m128i*)(k)));   \
+    s1 = _mm_sha256rnds2_epu32(s1, s0, m);                                    \
+    if (msg_add) {                                                            \
+      w_next = _mm_add_epi32(w_next, _mm_alignr_epi8(w_cur, w_prev, 4));      \
+      w_next = _mm_sha256msg2_epu32(w_next, w_cur);                           \
+    }                                                                         \
+    m = _mm_shuffle_epi32(m, 0x0E);                                           \
+    s0 = _mm_sha256rnds2_epu32(s0, s1, m);                                    \
+  } while (0)
+
+__attribute__((target("sha,sse4.1,ssse3"))) void CompressShaNi(uint32_t* state,
+                                                               const unsigned char* p,
+                                                               size_t blocks) {
+  const __m128i kMask = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i*)&state[0]), 0xB1);  // CDAB
+  __m128i s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i*)&state[4]), 0x1B);   // EFGH
+  __m128i s0 = _mm_alignr_epi8(tmp, s1, 8);                                           // ABEF
+  s1 = _mm_blend_epi16(s1, tmp, 0xF0);                                                // CDGH
+  for (; blocks > 0; --blocks, p += 64) {
+    const __m128i abef = s0, cdgh = s1;
+    __m128i w0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 0)), kMask);
+    __m128i w1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 16)), kMask);
+    __m128i w2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 32)), kMask);
+    __m128i w3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i*)(p + 48)), kMask);
+    SG_SHA_GROUP(false, w0, w3, w1, &kK[0]);
+    SG_SHA_GROUP(false, w1, w0, w2, &kK[4]);
+    w0 = _mm_sha256msg1_epu32(w0, w1);
+    SG_SHA_GROUP(false, w2, w1, w3, &kK[8]);
+    w1 = _mm_sha256msg1_epu32(w1, w2);
+    SG_SHA_GROUP(true, w3, w2, w0, &kK[12]);
+    w2 = _mm_sha256msg1_epu32(w2, w3);
+    for (int g = 4; g < 12; g += 4) {
+      SG_SHA_GROUP(true, w0, w3, w1, &kK[4 * g]);
+      w3 = _mm_sha256msg1_epu32(w3, w0);
+      SG_SHA_GROUP(true, w1, w0, w2, &kK[4 * g + 4]);
+      w0 = _mm_sha256msg1_epu32(w0, w1);
+      SG_SHA_GROUP(true, w2, w1, w3, &kK[4 * g + 8]);
+      w1 = _mm_sha256msg1_epu32(w1, w2);
+      SG_SHA_GROUP(true, w3, w2, w0, &kK[4 * g + 12]);
+      w2 = _mm_sha256msg1_epu32(w2, w3);
+    }
+    SG_SHA_GROUP(true, w0, w3, w1, &kK[48]);
+    w3 = _mm_sha256msg1_epu32(w3, w0);
+    SG_SHA_GROUP(true, w1, w0, w2, &kK[52]);
+    SG_SHA_GROUP(true, w2, w1, w3, &kK[56]);
+    SG_SHA_GROUP(false, w3, w2, w0, &kK[60]);
+    s0 = _mm_add_epi32(s0, abef);
+    s1 = _mm_add_epi32(s1, cdgh);
+  }
+  tmp = _mm_shuffle_epi32(s0, 0x1B);                   // FEBA
+  s1 = _mm_shuffle_epi32(s1, 0xB1);                    // DCHG
+  s0 = _mm_blend_epi16(tmp, s1, 0xF0);                 // DCBA
+  s1 = _mm_alignr_epi8(s1, tmp, 8);                    // HGFE
+  _mm_storeu_si128((__m128i*)&state[0], s0);
+  _mm_storeu_si128((__m128i*)&state[4], s1);
+}
+#undef SG_SHA_GROUP
+
+#endif
+
+bool g_force_portable = false;
+
+bool HasShaNi() {
+#if defined(__x86_64__)
+  static const bool has = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+  return has && !g_force_portable;
+#else
+  return false;
+#endif
+}
+
 }  // namespace
+
+void Sha256ForcePortable(bool portable) { g_force_portable = portable; }
+bool Sha256UsesShaNi() { return HasShaNi(); }
 
 Sha256::Sha256()
     : h_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
          0x5be0cd19} {}
 
-void Sha256::Compress(const unsigned char* block) {
+void Sha256::Compress(const unsigned char* block, size_t blocks) {
+#if defined(__x86_64__)
+  if (HasShaNi()) {
+    CompressShaNi(h_.data(), block, blocks);
+    return;
+  }
+#endif
+  for (; blocks > 0; --blocks, block += kBlockSize) CompressPortable(block);
+}
+
+void Sha256::CompressPortable(const unsigned char* block) {
   uint32_t w[64];
   for (int i = 0; i < 16; ++i) w[i] = LoadBe32(block + 4 * i);
   for (int i = 16; i < 64; ++i) {
@@ -69,10 +163,14 @@ void Sha256::Update(std::string_view data) {
     p += take;
     n -= take;
     if (buffered_ < kBlockSize) return;
-    Compress(buf_.data());
+    Compress(buf_.data(), 1);
     buffered_ = 0;
   }
-  for (; n >= kBlockSize; p += kBlockSize, n -= kBlockSize) Compress(p);
+  if (n >= kBlockSize) {
+    Compress(p, n / kBlockSize);
+    p += n / kBlockSize * kBlockSize;
+    n %= kBlockSize;
+  }
   std::memcpy(buf_.data(), p, n);
   buffered_ = n;
 }

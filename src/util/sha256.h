@@ -26,13 +26,19 @@ class Sha256 {
   Digest Finish();  // the object must not be updated afterwards
 
  private:
-  void Compress(const unsigned char* block);
+  void Compress(const unsigned char* blocks, size_t count);  // SHA-NI when the CPU has it
+  void CompressPortable(const unsigned char* block);
 
   std::array<uint32_t, 8> h_;
   std::array<unsigned char, kBlockSize> buf_{};
   size_t buffered_ = 0;
   uint64_t total_ = 0;
 };
+
+// Tests: true makes every digest use the portable code even where SHA-NI is present.
+void Sha256ForcePortable(bool portable);
+// True when digests use the CPU's SHA instructions.
+bool Sha256UsesShaNi();
 
 // Raw 32-byte SHA-256 of `data`.
 std::string Sha256Raw(std::string_view data);

@@ -48,6 +48,12 @@ TEST_CASE("SHA-256 and HMAC-SHA256 give the FIPS and RFC 4231 answers") {
 }
 
 TEST_CASE("SHA-256 and HMAC-SHA256 agree with OpenSSL on every length and split") {
+  bool portable = false;
+  SUBCASE("with the CPU's SHA instructions where it has them") { portable = false; }
+  SUBCASE("with the portable code") { portable = true; }
+  Sha256ForcePortable(portable);
+  CAPTURE(portable);
+  CAPTURE(Sha256UsesShaNi());
   std::mt19937 rng(7);
   for (size_t len = 0; len < 300; ++len) {
     std::string data(len, '\0');
@@ -68,6 +74,11 @@ TEST_CASE("SHA-256 and HMAC-SHA256 agree with OpenSSL on every length and split"
       }
     }
   }
+  // A long input goes through the multi-block path.
+  std::string big(1 << 20, '\0');
+  for (auto& c : big) c = static_cast<char>(rng());
+  CHECK(Sha256Raw(big) == OpenSslSha256(big));
+  Sha256ForcePortable(false);
 }
 
 TEST_CASE("random bytes come from the kernel, differ between calls and have the asked size") {
