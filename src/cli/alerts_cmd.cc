@@ -15,6 +15,8 @@
 namespace sg::cli {
 namespace {
 
+constexpr size_t kOutChunk = size_t{1} << 20;  // alerts list writes its output in pieces this big
+
 constexpr char kHelp[] =
     "usage: secretgate alerts list [--repo GITDIR | --root DIR] [--state open|resolved]\n"
     "                              [--secret-type RULE-ID] [--format table|json|csv]\n"
@@ -129,26 +131,36 @@ int List(const Args& args) {
     if (!all.ok()) return ReportError(all.status());
     alerts = std::move(*all);
   }
+  // Written out a megabyte at a time: 100,000 alerts are over 100 MB of JSON, and one buffer of
+  // that size cost more in page faults and regrowth than the formatting.
   std::string out;
+  out.reserve(kOutChunk + 64 * 1024);
+  auto flush = [&out](bool all) {
+    if (all || out.size() >= kOutChunk) {
+      std::cout.write(out.data(), static_cast<std::streamsize>(out.size()));
+      out.clear();
+    }
+  };
   if (format == "json") {
-    out.reserve(alerts.size() * 512);
     out += "[";
     for (size_t i = 0; i < alerts.size(); ++i) {
       if (i) out += ",";
       store::AppendAlertJson(out, alerts[i]);
+      flush(false);
     }
     out += "]\n";
   } else if (format == "csv") {
-    out = "repository,number,state,resolution,secret_type,secret_redacted,created_at,updated_at,locations,first_path\n";
+    out += "repository,number,state,resolution,secret_type,secret_redacted,created_at,updated_at,locations,first_path\n";
     for (const auto& a : alerts) {
       out += Csv(a.repository) + "," + std::to_string(a.number) + "," + a.state + "," + a.resolution +
              "," + Csv(a.secret_type) + "," + Csv(a.secret_redacted) + "," + a.created_at + "," +
              a.updated_at + "," + std::to_string(a.locations.size()) + "," +
              Csv(a.locations.empty() ? "" : a.locations[0].path) + "\n";
+      flush(false);
     }
   } else {
     bool many_repos = args.Has("root");
-    out = (many_repos ? Pad("REPOSITORY", 32) : "") + Pad("#", 7) + Pad("STATE", 10) +
+    out += (many_repos ? Pad("REPOSITORY", 32) : "") + Pad("#", 7) + Pad("STATE", 10) +
           Pad("RESOLUTION", 16) + Pad("SECRET TYPE", 34) + Pad("SECRET", 24) + "LOCATION\n";
     for (const auto& a : alerts) {
       std::string loc = a.locations.empty()
@@ -158,10 +170,12 @@ int List(const Args& args) {
       out += (many_repos ? Pad(EscapeControl(a.repository), 32) : "") + Pad(std::to_string(a.number), 7) +
              Pad(a.state, 10) + Pad(a.resolution.empty() ? "-" : a.resolution, 16) +
              Pad(a.secret_type, 34) + Pad(EscapeControl(a.secret_redacted), 24) + loc + "\n";
+      flush(false);
     }
     out += std::to_string(alerts.size()) + " alert" + (alerts.size() == 1 ? "" : "s") + "\n";
   }
-  std::cout << out;
+  flush(true);
+  std::cout.flush();
   return kExitOk;
 }
 
