@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <regex>
@@ -83,12 +84,18 @@ constexpr size_t kPage = 4096;  // the database image starts on a page boundary 
 
 size_t ImageOffset(size_t header_size) { return (header_size + kPage - 1) / kPage * kPage; }
 
-// A read-only private mapping of a whole file, unmapped when the last owner lets go.
+// A whole file in memory, page-aligned: a read-only private mapping, or, where the file system
+// cannot map files, a copy read into page-aligned memory. Released when the last owner lets go.
 struct Mapping {
   void* addr = MAP_FAILED;
   size_t size = 0;
+  bool copied = false;
   ~Mapping() {
-    if (addr != MAP_FAILED) ::munmap(addr, size);
+    if (copied) {
+      std::free(addr);
+    } else if (addr != MAP_FAILED) {
+      ::munmap(addr, size);
+    }
   }
 };
 
@@ -100,9 +107,21 @@ std::shared_ptr<Mapping> MapFile(const std::string& path) {
   if (::fstat(fd, &st) == 0 && st.st_size > 0) {
     map->size = static_cast<size_t>(st.st_size);
     map->addr = ::mmap(nullptr, map->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    void* mem = nullptr;
+    if (map->addr == MAP_FAILED && posix_memalign(&mem, kPage, map->size) == 0) {
+      map->addr = mem;
+      map->copied = true;
+      size_t got = 0;
+      while (got < map->size) {
+        ssize_t r = ::pread(fd, static_cast<char*>(mem) + got, map->size - got, static_cast<off_t>(got));
+        if (r <= 0) break;
+        got += static_cast<size_t>(r);
+      }
+      if (got != map->size) map.reset();
+    }
   }
   ::close(fd);
-  return map->addr == MAP_FAILED ? nullptr : map;
+  return map && map->addr != MAP_FAILED ? map : nullptr;
 }
 
 }  // namespace
