@@ -1,11 +1,10 @@
 #include "scan/engine.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <climits>
@@ -113,7 +112,8 @@ std::shared_ptr<Mapping> MapFile(const std::string& path) {
       map->copied = true;
       size_t got = 0;
       while (got < map->size) {
-        ssize_t r = ::pread(fd, static_cast<char*>(mem) + got, map->size - got, static_cast<off_t>(got));
+        ssize_t r =
+            ::pread(fd, static_cast<char*>(mem) + got, map->size - got, static_cast<off_t>(got));
         if (r <= 0) break;
         got += static_cast<size_t>(r);
       }
@@ -179,9 +179,10 @@ Status Engine::Compile() {
     compiled_[i].mode = plan.mode;
     compiled_[i].max_width = widened ? UINT_MAX : plan.max_width;
     if (plan.mode == HsMode::kNone) {
-      spdlog::info("rule {} ({}): Hyperscan cannot compile its regex; PCRE2 scans buffers that "
-                   "contain one of its keywords",
-                   set_.rules[i].id, set_.rules[i].Where());
+      spdlog::info(
+          "rule {} ({}): Hyperscan cannot compile its regex; PCRE2 scans buffers that "
+          "contain one of its keywords",
+          set_.rules[i].id, set_.rules[i].Where());
       continue;
     }
     exprs.push_back(expr);
@@ -327,7 +328,8 @@ void Engine::EnsureCompiled(size_t i) const {
     const rules::Rule& r = set_.rules[i];
     std::string err;
     c.code = CompilePcre2(r.regex, &err);  // validated at load time; failure leaves it null
-    for (const auto& re : r.allowlist.regexes) c.allow_regexes.push_back(CompilePcre2(re, &err, false));
+    for (const auto& re : r.allowlist.regexes)
+      c.allow_regexes.push_back(CompilePcre2(re, &err, false));
     for (const auto& re : r.allowlist.paths) c.allow_paths.push_back(CompilePcre2(re, &err, false));
     if (!r.path_regex.empty()) c.path_regex = CompilePcre2(r.path_regex, &err, false);
   });

@@ -1,11 +1,13 @@
+#include "scan/engine.h"
+
 #include <doctest/doctest.h>
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 
 #include "helpers.h"
 #include "rules/loader.h"
-#include "scan/engine.h"
 #include "scan/filters.h"
 
 using namespace sg;
@@ -62,7 +64,8 @@ TEST_CASE("a pattern pair reports the secret only with its companion nearby") {
 
 TEST_CASE("inline allow markers suppress a finding but keep it visible") {
   scan::Scanner s(TestEngine());
-  for (std::string marker : {"# secretgate:allow", "// gitleaks:allow", "# pragma: allowlist secret"}) {
+  for (std::string marker :
+       {"# secretgate:allow", "// gitleaks:allow", "# pragma: allowlist secret"}) {
     auto res = s.Scan("key = tok_Ab3dEf6hIj9kLm2nOp5q " + marker + "\n");
     REQUIRE(res->size() == 1);
     CHECK((*res)[0].suppressed_by.find("inline marker") == 0);
@@ -77,7 +80,8 @@ TEST_CASE("inline allow markers suppress a finding but keep it visible") {
 TEST_CASE("many candidates in one big buffer are each found once") {
   scan::Scanner s(TestEngine());
   std::string data;
-  for (int i = 0; i < 2000; ++i) data += "x = tok_Ab3dEf6hIj9kLm2nOp5q\n" + std::string(100, 'y') + "\n";
+  for (int i = 0; i < 2000; ++i)
+    data += "x = tok_Ab3dEf6hIj9kLm2nOp5q\n" + std::string(100, 'y') + "\n";
   auto res = s.Scan(data);
   REQUIRE(res.ok());
   CHECK(res->size() == 2000);
@@ -123,30 +127,36 @@ TEST_CASE("a warm start loads the compiled database from the cache") {
 }
 
 TEST_CASE("a damaged or truncated compiled cache is recompiled, and the engine still finds") {
-  sg::testing::TempDir dir;
-  REQUIRE(!TestEngine(dir.path())->cache_hit());
-  std::string db;
-  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
-    if (e.path().filename().string().rfind("hs-", 0) == 0) db = e.path().string();
-  }
-  REQUIRE(!db.empty());
-  const std::string good = sg::testing::ReadFileOrEmpty(db);
-  REQUIRE(good.size() > 8192);
+  const std::vector<std::pair<std::string, std::function<std::string(const std::string&)>>>
+      damages = {
+          {"a flipped byte in the database image",
+           [](std::string f) {
+             f[f.size() - 100] = static_cast<char>(f[f.size() - 100] ^ 0x40);
+             return f;
+           }},
+          {"a truncated file", [](const std::string& f) { return f.substr(0, f.size() / 2); }},
+          {"a file of zeros", [](const std::string& f) { return std::string(f.size(), '\0'); }},
+      };
+  for (const auto& [name, damage] : damages) {
+    CAPTURE(name);
+    sg::testing::TempDir dir;
+    REQUIRE(!TestEngine(dir.path())->cache_hit());
+    std::string db;
+    for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+      if (e.path().filename().string().rfind("hs-", 0) == 0) db = e.path().string();
+    }
+    REQUIRE(!db.empty());
+    const std::string good = sg::testing::ReadFileOrEmpty(db);
+    REQUIRE(good.size() > 8192);
+    sg::testing::WriteFile(db, damage(good));
 
-  SUBCASE("a flipped byte in the database image") {
-    std::string bad = good;
-    bad[bad.size() - 100] = static_cast<char>(bad[bad.size() - 100] ^ 0x40);
-    sg::testing::WriteFile(db, bad);
+    auto engine = TestEngine(dir.path());
+    CHECK(!engine->cache_hit());
+    scan::Scanner s(engine);
+    CHECK(s.Scan("tok_Ab3dEf6hIj9kLm2nOp5q")->size() == 1);
+    // The recompile wrote a good cache again.
+    CHECK(TestEngine(dir.path())->cache_hit());
   }
-  SUBCASE("a truncated file") { sg::testing::WriteFile(db, good.substr(0, good.size() / 2)); }
-  SUBCASE("a file of zeros") { sg::testing::WriteFile(db, std::string(good.size(), '\0')); }
-
-  auto engine = TestEngine(dir.path());
-  CHECK(!engine->cache_hit());
-  scan::Scanner s(engine);
-  CHECK(s.Scan("tok_Ab3dEf6hIj9kLm2nOp5q")->size() == 1);
-  // The recompile wrote a good cache again.
-  CHECK(TestEngine(dir.path())->cache_hit());
 }
 
 TEST_CASE("every example and negative example of the test rules holds") {

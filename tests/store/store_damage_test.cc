@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <functional>
 #include <random>
 
 #include "store/crypto.h"
@@ -282,33 +283,45 @@ TEST_CASE("a power cut that drops unsynced writes loses no acknowledged record")
 
 TEST_CASE("damaged or missing derived files are rebuilt from the journal") {
   LogCapture quiet;
-  TempDir tmp;
-  {
+  // Each damage is done to a fresh store of 40 alerts; the store must rebuild what it derives
+  // and go on recording with the right numbers.
+  const std::vector<std::pair<std::string, std::function<void(const TempDir&)>>> damages = {
+      {"index flipped",
+       [](const TempDir& tmp) {
+         std::string ix = ReadFileText(tmp / "index.bin");
+         for (size_t i = 200; i < ix.size(); i += 97) ix[i] ^= 0x55;
+         WriteFileText(tmp / "index.bin", ix);
+       }},
+      {"index truncated", [](const TempDir& tmp) { Truncate(tmp / "index.bin", 300); }},
+      {"snapshot flipped",
+       [](const TempDir& tmp) {
+         std::string snap = ReadFileText(tmp / "snapshot.bin");
+         snap[snap.size() / 2] ^= 0x01;
+         WriteFileText(tmp / "snapshot.bin", snap);
+       }},
+      {"all derived files gone",
+       [](const TempDir& tmp) {
+         for (const char* f : {"index.bin", "snapshot.bin", "stamp"})
+           std::filesystem::remove(tmp / f);
+       }},
+  };
+  for (const auto& [name, damage] : damages) {
+    CAPTURE(name);
+    TempDir tmp;
+    {
+      Store store = OpenOrDie(Options(tmp.path()));
+      for (int i = 0; i < 40; ++i) RecordOrDie(store, {Obs("r", Name("S", i))});
+      REQUIRE(store.Compact().ok());
+    }
+    damage(tmp);
     Store store = OpenOrDie(Options(tmp.path()));
-    for (int i = 0; i < 40; ++i) RecordOrDie(store, {Obs("r", Name("S", i))});
+    auto out = RecordOrDie(store, {Obs("r", "S7"), Obs("r", "S40")});
+    CHECK(out[0] == RecordOutcome{8, false, "open"});
+    CHECK(out[1] == RecordOutcome{41, true, "open"});
+    CHECK(store.List({})->size() == 41);
     REQUIRE(store.Compact().ok());
+    CheckVerifies(store);
   }
-  SUBCASE("index flipped") {
-    std::string ix = ReadFileText(tmp / "index.bin");
-    for (size_t i = 200; i < ix.size(); i += 97) ix[i] ^= 0x55;
-    WriteFileText(tmp / "index.bin", ix);
-  }
-  SUBCASE("index truncated") { Truncate(tmp / "index.bin", 300); }
-  SUBCASE("snapshot flipped") {
-    std::string snap = ReadFileText(tmp / "snapshot.bin");
-    snap[snap.size() / 2] ^= 0x01;
-    WriteFileText(tmp / "snapshot.bin", snap);
-  }
-  SUBCASE("all derived files gone") {
-    for (const char* f : {"index.bin", "snapshot.bin", "stamp"}) std::filesystem::remove(tmp / f);
-  }
-  Store store = OpenOrDie(Options(tmp.path()));
-  auto out = RecordOrDie(store, {Obs("r", "S7"), Obs("r", "S40")});
-  CHECK(out[0] == RecordOutcome{8, false, "open"});
-  CHECK(out[1] == RecordOutcome{41, true, "open"});
-  CHECK(store.List({})->size() == 41);
-  REQUIRE(store.Compact().ok());
-  CheckVerifies(store);
 }
 
 TEST_CASE("a damaged header makes the store read-only but verifiable") {
