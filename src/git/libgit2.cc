@@ -18,32 +18,33 @@ namespace {
 std::atomic<bool> g_skip_ca_bundle{false};
 std::atomic<int> g_skipped_ca_loads{0};
 
-template <typename Fn>
-Fn NextSymbol(const char* name) {
-  return reinterpret_cast<Fn>(::dlsym(RTLD_NEXT, name));
+using CertLoadFn = int (*)(void* chain, const char* path);
+
+// While InitLibgit2 runs: count and skip. Otherwise: the real function of that name, found once.
+int SkipOrForward(const char* name, std::atomic<CertLoadFn>& real, void* chain, const char* path) {
+  if (g_skip_ca_bundle.load()) {
+    g_skipped_ca_loads.fetch_add(1);
+    return 0;
+  }
+  CertLoadFn fn = real.load();
+  if (!fn) {
+    fn = reinterpret_cast<CertLoadFn>(::dlsym(RTLD_NEXT, name));
+    real.store(fn);
+  }
+  return fn ? fn(chain, path) : -1;
 }
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) int mbedtls_x509_crt_parse_file(void* chain,
-                                                                                 const char* path) {
-  if (g_skip_ca_bundle.load()) {
-    g_skipped_ca_loads.fetch_add(1);
-    return 0;
-  }
-  using Fn = int (*)(void*, const char*);
-  static Fn real = NextSymbol<Fn>("mbedtls_x509_crt_parse_file");
-  return real ? real(chain, path) : -1;
+extern "C" __attribute__((visibility("default"))) int mbedtls_x509_crt_parse_file(
+    void* chain, const char* path) {
+  static std::atomic<CertLoadFn> real{nullptr};
+  return SkipOrForward("mbedtls_x509_crt_parse_file", real, chain, path);
 }
 
-extern "C" __attribute__((visibility("default"))) int mbedtls_x509_crt_parse_path(void* chain,
-                                                                                 const char* path) {
-  if (g_skip_ca_bundle.load()) {
-    g_skipped_ca_loads.fetch_add(1);
-    return 0;
-  }
-  using Fn = int (*)(void*, const char*);
-  static Fn real = NextSymbol<Fn>("mbedtls_x509_crt_parse_path");
-  return real ? real(chain, path) : -1;
+extern "C" __attribute__((visibility("default"))) int mbedtls_x509_crt_parse_path(
+    void* chain, const char* path) {
+  static std::atomic<CertLoadFn> real{nullptr};
+  return SkipOrForward("mbedtls_x509_crt_parse_path", real, chain, path);
 }
 
 namespace sg::git {
@@ -52,8 +53,8 @@ int SkippedCaBundleLoads() { return g_skipped_ca_loads.load(); }
 
 Status GitError(int rc, std::string_view what) {
   const git_error* e = git_error_last();
-  std::string msg = std::string(what) + ": " + (e && e->message ? e->message : "libgit2 error " +
-                                                                                  std::to_string(rc));
+  std::string msg = std::string(what) + ": " +
+                    (e && e->message ? e->message : "libgit2 error " + std::to_string(rc));
   if (rc == GIT_ENOTFOUND) return Status::NotFound(msg);
   return Status::Internal(msg);
 }

@@ -60,7 +60,8 @@ class Engine {
   // True when the Hyperscan database came from the on-disk cache.
   bool cache_hit() const { return cache_hit_; }
   const hs_database_t* database() const { return db_.get(); }
-  // True when the database is the cache file's image mapped into memory (no copy).
+  // True when the database is the cache file's image used in place (mapped, or read into
+  // page-aligned memory where the file system cannot map files): no deserialisation.
   bool database_mapped() const { return mapped_; }
   const CompiledRule& compiled(size_t i) const { return compiled_[i]; }
   size_t keyword_count() const { return keyword_count_; }

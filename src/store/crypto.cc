@@ -2,17 +2,10 @@
 
 #include <sys/random.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 
-#include "util/crc32c.h"
-#include "util/sha256.h"
-#include "util/text.h"
-
 namespace sg::store {
-
-std::string HexEncode(std::string_view raw) { return sg::HexEncode(raw); }
 
 bool HexDecode(std::string_view hex, std::string* raw) {
   auto nibble = [](char c) -> int {
@@ -32,10 +25,6 @@ bool HexDecode(std::string_view hex, std::string* raw) {
   return true;
 }
 
-std::string Sha256Raw(std::string_view data) { return sg::Sha256Raw(data); }
-
-std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256Raw(data)); }
-
 std::string HmacSha256Hex(std::string_view key, std::string_view data) {
   return HexEncode(HmacSha256Raw(key, data));
 }
@@ -54,7 +43,5 @@ Result<std::string> RandomBytes(size_t n) {
   }
   return out;
 }
-
-uint32_t Crc32c(std::string_view data, uint32_t crc) { return sg::Crc32c(data, crc); }
 
 }  // namespace sg::store

@@ -1,26 +1,28 @@
-// Hashing for the store (util/sha256.h). Nothing here fails except RandomBytes.
+// Hashing for the store. The digests themselves live in util/ (sha256.h, crc32c.h, text.h);
+// they are named here too so that store code and its tests say store::Crc32c and the like.
+// Nothing here fails except RandomBytes.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "util/crc32c.h"
+#include "util/sha256.h"
 #include "util/status.h"
+#include "util/text.h"
 
 namespace sg::store {
 
-// Lower-case hex of SHA-256(data).
-std::string Sha256Hex(std::string_view data);
-// Raw 32-byte SHA-256(data).
-std::string Sha256Raw(std::string_view data);
+using sg::Crc32c;     // CRC-32C of derived files
+using sg::HexEncode;  // lower-case hex
+using sg::Sha256Hex;  // lower-case hex of SHA-256
+using sg::Sha256Raw;  // raw 32-byte SHA-256
+
 // Lower-case hex of HMAC-SHA256(key, data).
 std::string HmacSha256Hex(std::string_view key, std::string_view data);
 // `n` bytes from the kernel's CSPRNG (getrandom).
 Result<std::string> RandomBytes(size_t n);
-// CRC-32C (Castagnoli) of data, continuing from `crc` (0 to start). Used for derived files.
-uint32_t Crc32c(std::string_view data, uint32_t crc = 0);
-
-std::string HexEncode(std::string_view raw);
 // Decodes hex into *raw; false if `hex` has odd length or a non-hex character.
 bool HexDecode(std::string_view hex, std::string* raw);
 
