@@ -33,9 +33,10 @@ namespace {
 // The partner hand-off: the plain token of every alert this append created whose provider has
 // a partner endpoint, into the partner outbox, fsynced before the hook answers. Only then can
 // `secretgate notify` send it later, outside the push, without the store keeping plain secrets.
-void HandOffToPartners(const store::Store& st, const std::string& repository,
-                       const std::vector<store::Observation>& obs,
+void HandOffToPartners(const config::Config& cfg, const store::Store& st,
+                       const std::string& repository, const std::vector<store::Observation>& obs,
                        const std::vector<store::RecordOutcome>& outcomes) {
+  if (!cfg.has_partners) return;  // the common case: no second read of the config file
   bool created = false;
   for (const auto& o : outcomes) created = created || o.created;
   if (!created) return;
@@ -123,7 +124,7 @@ Result<std::vector<std::optional<store::RecordOutcome>>> RecordDetections(
   if (!obs.empty()) {
     auto rec = st->Record(obs, std::nullopt, ctx.actor);
     if (!rec.ok()) return rec.status();
-    HandOffToPartners(*st, repo.git_dir(), obs, *rec);
+    HandOffToPartners(cfg, *st, repo.git_dir(), obs, *rec);
     for (size_t i = 0; i < detections.size(); ++i) {
       if (first_obs[i] != SIZE_MAX) out[i] = (*rec)[first_obs[i]];
     }
@@ -131,7 +132,7 @@ Result<std::vector<std::optional<store::RecordOutcome>>> RecordDetections(
   if (!bypassed_obs.empty()) {
     auto rec = st->Record(bypassed_obs, ctx.bypass, ctx.actor);
     if (!rec.ok()) return rec.status();
-    HandOffToPartners(*st, repo.git_dir(), bypassed_obs, *rec);
+    HandOffToPartners(cfg, *st, repo.git_dir(), bypassed_obs, *rec);
     for (size_t i = 0; i < detections.size(); ++i) {
       if (first_bypassed[i] != SIZE_MAX) out[i] = (*rec)[first_bypassed[i]];
     }

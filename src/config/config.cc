@@ -249,6 +249,7 @@ Result<Config> LoadFile(const std::string& path, bool must_exist) {
       continue;
     }
     if (key == "webhooks" || key == "commands" || key == "partners" || key == "notify") {
+      cfg.has_partners = cfg.has_partners || key == "partners";
       continue;  // notifications: read by notify::LoadConfig
     }
     auto it = by_name.find(key);

@@ -41,6 +41,9 @@ struct Config {
   std::string default_branch;  // empty: HEAD of the repository
 
   std::string source;  // the config file that was read, or "(defaults)"
+  // The file has [partners.*] tables (read by notify::LoadConfig): recording then hands new
+  // alerts' tokens to the partner outbox. Without them the hook never parses the file again.
+  bool has_partners = false;
 };
 
 // Reads the config file `path` over the defaults. A missing file is not an error when

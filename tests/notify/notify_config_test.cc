@@ -133,7 +133,21 @@ TEST_CASE("the main config loader leaves the notification tables to notify") {
   ::unlink(path);
   REQUIRE_MESSAGE(cfg.ok(), cfg.status().message());
   CHECK(cfg->mode == sg::config::Mode::kWarn);
+  CHECK(cfg->has_partners);  // recording will hand new tokens to the partner outbox
   REQUIRE(ncfg.ok());
   CHECK(!ncfg->after_push);
   CHECK(ncfg->commands.size() == 1);
+
+  // Webhooks and commands alone: no partner hand-off, so the hook never reads the file twice.
+  char plain[] = "/tmp/sg-notify-config-XXXXXX";
+  fd = ::mkstemp(plain);
+  REQUIRE(fd >= 0);
+  std::string no_partners = text.substr(0, text.find("[partners.github]"));
+  REQUIRE(::write(fd, no_partners.data(), no_partners.size()) ==
+          static_cast<ssize_t>(no_partners.size()));
+  ::close(fd);
+  auto cfg2 = sg::config::LoadFile(plain, true);
+  ::unlink(plain);
+  REQUIRE(cfg2.ok());
+  CHECK(!cfg2->has_partners);
 }
