@@ -98,6 +98,56 @@ void ValidateRegex(RuleReader& r, const toml::node* at, const std::string& what,
   if (capture_count) *capture_count = CaptureCount(code.get());
 }
 
+// Named fragments a rule's regex may use, so that the many rules binding a provider's key name
+// to a value share one definition of the text between the two (rules/README.md, "Regex macros").
+// Each expands to plain PCRE2/Hyperscan syntax before anything else sees the regex.
+constexpr std::string_view kIdentMacro = R"([\w.\-]{0,32}?)";
+constexpr std::string_view kSepMacro =
+    R"(["'\x60]?\]?[ \t]{0,8}(?:=>|->|:=|\?=|=|:|,|\(|>|[ \t])[ \t]{0,8}(?:\(?["'\x60]|\[["'])?)";
+
+// The expansion of macro `name`, or nullopt for an unknown name.
+//   ident: the rest of an identifier that starts with the provider's name (`_API_KEY`,
+//          `.apiKey`, `-token`, `Secret`);
+//   sep:   between a key name and its value: a closing quote or bracket, then `=`, `:`, `:=`,
+//          `=>`, `->`, `?=`, a call's `,` or `(`, an XML element's `>`, or only blanks
+//          (`KEY value`), then an opening quote;
+//   kv:    ident then sep, so `abbysale{{kv}}(VALUE)` takes `ABBYSALE_API_KEY = "VALUE"`;
+//   near:  anything, line breaks included, up to 48 bytes: a distinctive provider name closely
+//          followed by a value of the provider's shape (nested YAML or JSON, a header, a log).
+std::optional<std::string> RegexMacro(std::string_view name) {
+  if (name == "ident") return std::string(kIdentMacro);
+  if (name == "sep") return std::string(kSepMacro);
+  if (name == "kv") return std::string(kIdentMacro) + std::string(kSepMacro);
+  if (name == "near") return R"([\s\S]{0,48}?)";
+  return std::nullopt;
+}
+
+// Replaces every `{{name}}` in `regex` by its expansion; an unknown name is an error.
+std::string ExpandRegexMacros(const std::string& regex, std::string* error) {
+  std::string out;
+  size_t at = 0;
+  for (;;) {
+    const size_t open = regex.find("{{", at);
+    if (open == std::string::npos) break;
+    const size_t close = regex.find("}}", open + 2);
+    if (close == std::string::npos) {
+      *error = "unterminated regex macro '{{' at offset " + std::to_string(open);
+      return regex;
+    }
+    const std::string_view name = std::string_view(regex).substr(open + 2, close - open - 2);
+    const std::optional<std::string> expansion = RegexMacro(name);
+    if (!expansion) {
+      *error = "unknown regex macro '{{" + std::string(name) + "}}' (known: ident, sep, kv, near)";
+      return regex;
+    }
+    out.append(regex, at, open - at);
+    out += *expansion;
+    at = close + 2;
+  }
+  out.append(regex, at);
+  return out;
+}
+
 std::optional<Rule> ReadRule(const toml::table& t, const std::string& file,
                              std::vector<LoadError>& errors) {
   size_t errors_before = errors.size();
@@ -128,6 +178,10 @@ std::optional<Rule> ReadRule(const toml::table& t, const std::string& file,
     r.Error(t.get("confidence"), "confidence must be high, medium or low, not '" + confidence + "'");
   }
   rule.regex = r.String("regex", true);
+  if (std::string err; !rule.regex.empty()) {
+    rule.regex = ExpandRegexMacros(rule.regex, &err);
+    if (!err.empty()) r.Error(t.get("regex"), err);
+  }
   rule.validator = r.String("validator", false);
   if (!rule.validator.empty() && rule.validator != "github-crc32" &&
       rule.validator != "npm-crc32") {

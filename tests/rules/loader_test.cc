@@ -85,3 +85,20 @@ TEST_CASE("a missing rules file is an error naming it") {
   REQUIRE(res.errors.size() == 1);
   CHECK(res.errors[0].ToString().find("/nonexistent/rules.toml") != std::string::npos);
 }
+
+TEST_CASE("regex macros expand to the shared key-to-value fragments and unknown ones are errors") {
+  std::string text = kGood;
+  text.replace(text.find("'''(x_[a-z]{8})'''"), 18, "'''(?i:x_key){{kv}}([a-z]{8})'''");
+  auto res = LoadText(text);
+  REQUIRE(res.ok());
+  const std::string& re = res.set.rules[0].regex;
+  CHECK(re.find("{{") == std::string::npos);
+  CHECK(re.rfind("(?i:x_key)[\\w.\\-]{0,32}?", 0) == 0);
+
+  text = kGood;
+  text.replace(text.find("'''(x_[a-z]{8})'''"), 18, "'''x{{nearby}}([a-z]{8})'''");
+  res = LoadText(text);
+  REQUIRE(res.errors.size() == 1);
+  CHECK(res.errors[0].line == 6);
+  CHECK(res.errors[0].message.find("unknown regex macro '{{nearby}}'") != std::string::npos);
+}
