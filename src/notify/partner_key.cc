@@ -66,7 +66,7 @@ Result<PartnerKey> PartnerKey::LoadOrCreate(const std::string& path) {
   auto existing = Load(path);
   if (existing.ok() || existing.status().code() != Code::kNotFound) return existing;
   const std::string dir = std::filesystem::path(path).parent_path().string();
-  if (!dir.empty()) SG_RETURN_IF_ERROR(store::MakePrivateDirs(dir));
+  if (!dir.empty()) SG_RETURN_IF_ERROR(store::MakeStoreDirs(dir));
   EVP_PKEY* raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
   if (!raw) return Status::Internal(OpenSslError("cannot generate a P-256 key"));
   auto key = Own(raw);

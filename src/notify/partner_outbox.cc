@@ -71,7 +71,7 @@ std::string PartnerOutboxDir(const std::string& store_dir) {
 Status WritePartnerEntries(const std::string& store_dir, std::span<const PartnerEntry> entries) {
   if (entries.empty()) return Status::Ok();
   const std::string dir = PartnerOutboxDir(store_dir);
-  SG_RETURN_IF_ERROR(store::MakePrivateDirs(dir));
+  SG_RETURN_IF_ERROR(store::MakeStoreDirs(dir));
   for (const PartnerEntry& e : entries) {
     nlohmann::ordered_json j;
     j["alert"] = e.alert;

@@ -69,7 +69,7 @@ std::optional<json> Unframe(const std::string& path, std::string_view magic) {
 }
 
 Status EnsureStateDir(const std::string& store_dir) {
-  return store::MakePrivateDirs(StateDir(store_dir));
+  return store::MakeStoreDirs(StateDir(store_dir));
 }
 
 }  // namespace

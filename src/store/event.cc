@@ -9,7 +9,7 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-constexpr std::array<std::pair<EventType, std::string_view>, 7> kTypeNames = {{
+constexpr std::array<std::pair<EventType, std::string_view>, 8> kTypeNames = {{
     {EventType::kHeader, "header"},
     {EventType::kCreated, "created"},
     {EventType::kLocationCreated, "location_created"},
@@ -17,6 +17,7 @@ constexpr std::array<std::pair<EventType, std::string_view>, 7> kTypeNames = {{
     {EventType::kReopened, "reopened"},
     {EventType::kBypassed, "push_protection_bypassed"},
     {EventType::kValidated, "validated"},
+    {EventType::kRepaired, "repaired"},
 }};
 
 template <size_t N>
@@ -39,6 +40,12 @@ class Reader {
     if (it == j_.end() || it->is_null()) return {};
     if (!it->is_string()) return Fail(key, "a string"), std::string();
     return it->get<std::string>();
+  }
+  bool Bool(const char* key) {
+    auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) return false;
+    if (!it->is_boolean()) return Fail(key, "a boolean"), false;
+    return it->get<bool>();
   }
   int64_t Int(const char* key) {
     auto it = j_.find(key);
@@ -99,7 +106,14 @@ ordered_json EncodeEvent(const Event& e) {
   }
   j["at"] = e.at;
   j["actor"] = Nullable(e.actor);
+  if (e.type == EventType::kRepaired) {
+    j["damaged_line"] = e.damaged_line;
+    j["copy"] = Nullable(e.copy);
+    j["lost_alerts"] = e.lost_alerts;
+    return j;
+  }
   j["alert"] = e.alert;
+  if (e.restored) j["restored"] = true;
   switch (e.type) {
     case EventType::kCreated:
       j["fingerprint"] = e.fingerprint;
@@ -109,6 +123,7 @@ ordered_json EncodeEvent(const Event& e) {
       j["secret_redacted"] = Nullable(e.secret_redacted);
       if (e.secret) j["secret"] = *e.secret;
       j["repository"] = Nullable(e.repository);
+      if (e.lost) j["lost"] = true;
       break;
     case EventType::kLocationCreated: {
       const Location& l = e.location;
@@ -135,6 +150,7 @@ ordered_json EncodeEvent(const Event& e) {
       j["validity"] = e.validity;
       break;
     case EventType::kHeader:
+    case EventType::kRepaired:
       break;
   }
   return j;
@@ -159,15 +175,24 @@ Result<Event> DecodeEvent(const json& line) {
     if (!r.error().empty()) return Status::Invalid(r.error());
     if (e.format != kFormatName)
       return Status::Invalid("not a " + std::string(kFormatName) + " journal");
-    if (e.version != kFormatVersion) {
+    if (e.version < kOldestFormatVersion || e.version > kFormatVersion) {
       return Status::Invalid("journal format version " + std::to_string(e.version) +
-                             " is not supported (this build reads version " +
+                             " is not supported (this build reads versions " +
+                             std::to_string(kOldestFormatVersion) + " to " +
                              std::to_string(kFormatVersion) + ")");
     }
     return e;
   }
   e.actor = r.Str("actor");
+  if (e.type == EventType::kRepaired) {
+    e.damaged_line = r.Int("damaged_line");
+    e.copy = r.Str("copy");
+    e.lost_alerts = r.Int("lost_alerts");
+    if (!r.error().empty()) return Status::Invalid(r.error());
+    return e;
+  }
   e.alert = r.Int("alert");
+  e.restored = r.Bool("restored");
   if (e.alert <= 0 && r.error().empty()) r.Fail("alert", "a positive integer");
   switch (e.type) {
     case EventType::kCreated: {
@@ -178,6 +203,7 @@ Result<Event> DecodeEvent(const json& line) {
       e.secret_redacted = r.Str("secret_redacted");
       e.repository = r.Str("repository");
       if (line.contains("secret")) e.secret = r.Str("secret");
+      e.lost = r.Bool("lost");
       if (e.fingerprint.size() != 64) r.Fail("fingerprint", "64 hex digits");
       break;
     }
@@ -220,6 +246,7 @@ Result<Event> DecodeEvent(const json& line) {
       if (r.error().empty() && !IsValidity(e.validity)) r.Fail("validity", "a validity");
       break;
     case EventType::kHeader:
+    case EventType::kRepaired:
       break;
   }
   if (!r.error().empty()) return Status::Invalid(r.error());

@@ -15,7 +15,10 @@
 namespace sg::store {
 
 inline constexpr std::string_view kFormatName = "secretgate-alerts";
-inline constexpr int kFormatVersion = 1;
+// Version 2 added the `repaired` record and the `lost` and `restored` flags (store repair).
+// Readers take versions 1 and 2; writers create version 2 journals.
+inline constexpr int kFormatVersion = 2;
+inline constexpr int kOldestFormatVersion = 1;
 
 inline constexpr std::string_view kJournalFile = "journal.jsonl";
 inline constexpr std::string_view kLockFile = "lock";
@@ -24,6 +27,7 @@ inline constexpr std::string_view kIndexFile = "index.bin";
 inline constexpr std::string_view kSnapshotFile = "snapshot.bin";
 inline constexpr std::string_view kStampFile = "stamp";
 inline constexpr std::string_view kReposDir = "repos";
+inline constexpr std::string_view kDamagedDir = "damaged";  // store repair's copies of bad bytes
 inline constexpr size_t kKeyBytes = 32;
 
 enum class EventType {
@@ -34,6 +38,7 @@ enum class EventType {
   kReopened,
   kBypassed,  // "push_protection_bypassed"
   kValidated,
+  kRepaired,  // written by `store repair`: the only record whose seq may jump forward
 };
 
 std::string_view EventTypeName(EventType type);
@@ -65,6 +70,15 @@ struct Event {
   std::string resolution, reason, comment;
   // validated
   std::string validity;
+  // created: a placeholder for an alert whose own records were lost to damage (store repair)
+  bool lost = false;
+  // any alert event: re-written by store repair from a salvaged or derived copy
+  bool restored = false;
+  // repaired: the first damaged line, the copy of the damaged bytes (under damaged/), and how
+  // many alerts lost their records
+  int64_t damaged_line = 0;
+  std::string copy;
+  int64_t lost_alerts = 0;
 };
 
 // The event's fields as an ordered JSON object (type first), without journal framing.

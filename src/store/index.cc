@@ -63,8 +63,9 @@ std::string LocationKey(int64_t number, const Location& l) {
   return Sha256Raw(s).substr(0, kKeyBytes20);
 }
 
-Result<Index> Index::Load(const std::string& path, std::string_view store_id) {
-  auto fd = OpenFile(path, O_RDONLY);
+Result<Index> Index::Load(const Dir& dir, std::string_view name, std::string_view store_id) {
+  const std::string path = dir.PathOf(name);
+  auto fd = dir.OpenFile(name, O_RDONLY);
   if (!fd.ok()) return fd.status();
   auto header = ReadAt(fd->get(), 0, kHeaderSize, path);
   if (!header.ok()) return header.status();
@@ -178,7 +179,7 @@ Result<bool> Index::HasLocation(int64_t number, const Location& location) const 
 
 Status Index::ApplyBatch(std::span<const Event> events, const JournalPos& end) {
   for (const Event& e : events) {
-    if (e.type == EventType::kHeader) continue;
+    if (e.type == EventType::kHeader || e.type == EventType::kRepaired) continue;
     if (e.type == EventType::kCreated) {
       if (e.alert != alert_count() + 1) {
         return Status::Corruption("created alert " + std::to_string(e.alert) +
@@ -208,7 +209,8 @@ Status Index::ApplyBatch(std::span<const Event> events, const JournalPos& end) {
   return Status::Ok();
 }
 
-Status Index::Save(const std::string& path, std::string_view store_id) const {
+Status Index::Save(const Dir& dir, std::string_view name, std::string_view store_id,
+                   const FileModes& modes) const {
   const int64_t alerts = alert_count();
   const int64_t locations = base_locations_ + static_cast<int64_t>(new_locations_.size());
   // Fingerprint table: base entries (checked) plus new ones, sorted.
@@ -287,7 +289,7 @@ Status Index::Save(const std::string& path, std::string_view store_id) const {
     Put<uint32_t>(e, kKeyBytes20, Crc32c(key));
     out += e;
   }
-  return ReplaceFile(path, out, /*durable=*/false);
+  return dir.Replace(name, out, /*durable=*/false, modes);
 }
 
 }  // namespace sg::store

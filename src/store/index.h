@@ -33,9 +33,9 @@ class Index {
 
   // An index of an empty journal, positioned before the header.
   Index() = default;
-  // Opens an index file. NotFound if missing; Corruption if its header or size is wrong or it
-  // belongs to another journal (store_id).
-  static Result<Index> Load(const std::string& path, std::string_view store_id);
+  // Opens the index file `name` in `dir`. NotFound if missing; Corruption if its header or size
+  // is wrong or it belongs to another journal (store_id).
+  static Result<Index> Load(const Dir& dir, std::string_view name, std::string_view store_id);
 
   Index(Index&&) noexcept = default;
   Index& operator=(Index&&) noexcept = default;
@@ -55,7 +55,8 @@ class Index {
 
   // Writes base + delta as a new index file (temporary file + rename; not fsynced: a damaged
   // index fails its checks and is rebuilt from the journal). Caller holds the store lock.
-  Status Save(const std::string& path, std::string_view store_id) const;
+  Status Save(const Dir& dir, std::string_view name, std::string_view store_id,
+              const FileModes& modes) const;
 
  private:
   Result<bool> BaseState(int64_t number) const;

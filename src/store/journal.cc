@@ -171,8 +171,19 @@ Result<ParsedLine> ParseLine(std::string_view line, bool want_json) {
   return p;
 }
 
+bool IsRepairedRecord(std::string_view line) {
+  // The writer puts "type" right after "seq"; anything else is parsed in full.
+  const size_t comma = line.find(',');
+  if (comma != std::string_view::npos && line.substr(comma).starts_with(",\"type\":\"")) {
+    return line.substr(comma).starts_with(",\"type\":\"repaired\"");
+  }
+  auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() && j.value("type", "") == "repaired";
+}
+
 Result<ScanOutcome> ScanJournal(int fd, const std::string& path, const JournalPos& from,
-                                const BatchSink& sink, int64_t decode_after_seq) {
+                                const BatchSink& sink, int64_t decode_after_seq,
+                                std::optional<uint64_t> durable_size) {
   auto stamp = StatFd(fd, path);
   if (!stamp.ok()) return stamp.status();
   ScanOutcome out;
@@ -209,7 +220,11 @@ Result<ScanOutcome> ScanJournal(int fd, const std::string& path, const JournalPo
     }
     bad_line_intact = true;
     const int64_t want_batch = batch_first < 0 ? p->seq : batch_first;
-    if (p->seq != cur.seq + 1) {
+    const bool jump = p->seq > cur.seq + 1 && batch_first < 0 && IsRepairedRecord(line);
+    if (jump && p->json.is_null() && p->seq > decode_after_seq) {
+      p->json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    }
+    if (p->seq != cur.seq + 1 && !jump) {
       why = "seq " + std::to_string(p->seq) + " where " + std::to_string(cur.seq + 1) +
             " was expected";
     } else if (p->prev != cur.sum) {
@@ -247,7 +262,29 @@ Result<ScanOutcome> ScanJournal(int fd, const std::string& path, const JournalPo
     }
     ++line_no;
   }
-  if (why.empty() && batch_records == 0) return out;  // clean end of file
+  // What an acknowledged append wrote cannot be a torn tail: only bytes at or beyond the durable
+  // size can be the remains of an append nobody was told had succeeded.
+  const uint64_t durable = durable_size.value_or(0);
+  if (why.empty() && batch_records == 0) {
+    if (out.committed.offset < durable) {
+      out.damage = Problem{path, line_no,
+                           "the journal ends at byte " + std::to_string(out.committed.offset) +
+                               " but " + std::to_string(durable) +
+                               " bytes were acknowledged: acknowledged records are missing"};
+    }
+    return out;  // clean end of file
+  }
+  if (out.committed.offset < durable) {
+    const int64_t bad_line = why.empty() ? out.committed.seq + 2 : line_no;
+    if (why.empty()) {
+      why = "append of " + std::to_string(batch_records) + " record(s) never finished";
+    }
+    out.damage =
+        Problem{path, bad_line,
+                why + " (inside the acknowledged part of the journal, which ends at byte " +
+                    std::to_string(durable) + ")"};
+    return out;
+  }
   if (why.empty()) {
     why = "append of " + std::to_string(batch_records) + " record(s) never finished";
   } else if (bad_line_intact || out.committed.seq < 0) {

@@ -74,8 +74,19 @@ using BatchSink = std::function<Status(std::span<const Event>, const JournalPos&
 // decoded nor delivered: the caller's views already hold them, and a chain that still ends in
 // the sum a view recorded proves those bytes unchanged. Returns IOError only for read failures;
 // damage is reported in the outcome.
+//
+// `durable_size`: how much of the journal is known to have been acknowledged (the stamp's size,
+// or the whole file when nothing is known). Only bytes at or beyond it can be a torn tail; a bad
+// record inside it, or a journal shorter than it, is damage. Without it (nullopt: readers that
+// never cut, such as the notifier), everything after the last complete append may be a tail.
+// A `repaired` record may carry a seq beyond the previous one plus one (FORMAT.md).
 Result<ScanOutcome> ScanJournal(int fd, const std::string& path, const JournalPos& from,
-                                const BatchSink& sink, int64_t decode_after_seq = -1);
+                                const BatchSink& sink, int64_t decode_after_seq = -1,
+                                std::optional<uint64_t> durable_size = std::nullopt);
+
+// True if `line` (a record whose checksum holds) is a `repaired` record: the one record whose
+// seq may jump forward.
+bool IsRepairedRecord(std::string_view line);
 
 // True if the journal still holds the record `pos` describes at that place.
 Result<bool> CheckPos(int fd, const std::string& path, const JournalPos& pos);

@@ -82,14 +82,16 @@ Result<StorePaths> ResolvePaths(const OpenOptions& options) {
   return p;
 }
 
-Result<std::string> LoadOrCreateKey(const std::string& path) {
+Result<std::string> LoadOrCreateKey(const Dir& root, bool create, const FileModes& modes) {
+  const std::string name(kKeyFile);
+  const std::string path = root.PathOf(name);
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto fd = OpenFile(path, O_RDONLY);
+    auto fd = root.OpenFile(name, O_RDONLY);
     if (fd.ok()) {
       struct stat st;
-      if (::fstat(fd->get(), &st) == 0 && (st.st_mode & 077) != 0) {
-        spdlog::warn("store key {} is readable by others (mode {:o}); it should be 0600", path,
-                     st.st_mode & 0777);
+      if (::fstat(fd->get(), &st) == 0 && (st.st_mode & 07) != 0) {
+        spdlog::warn("store key {} is readable by every user (mode {:o}); it should be {:o}", path,
+                     st.st_mode & 0777, modes.key);
       }
       auto key = ReadAt(fd->get(), 0, kKeyBytes + 1, path);
       if (!key.ok()) return key.status();
@@ -99,29 +101,27 @@ Result<std::string> LoadOrCreateKey(const std::string& path) {
       }
       return key;
     }
-    if (fd.status().code() != Code::kNotFound) return fd.status();
+    if (fd.status().code() != Code::kNotFound || !create) return fd.status();
     auto bytes = RandomBytes(kKeyBytes);
     if (!bytes.ok()) return bytes.status();
-    auto suffix = RandomBytes(6);
-    if (!suffix.ok()) return suffix.status();
-    const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + HexEncode(*suffix);
+    const std::string tmp = TempName(name);
     {
-      auto out = OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+      auto out = root.OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL, modes, /*is_key=*/true);
       if (!out.ok()) return out.status();
-      if (::fchmod(out->get(), 0600) != 0) return Status::IOError("chmod " + tmp);
-      Status s = WriteAllAt(out->get(), *bytes, 0, tmp);
+      Status s = modes.Apply(out->get(), root.PathOf(tmp), /*is_key=*/true);
+      if (s.ok()) s = WriteAllAt(out->get(), *bytes, 0, tmp);
       if (s.ok()) s = SyncFd(out->get(), tmp);
       if (!s.ok()) {
-        ::unlink(tmp.c_str());
+        (void)root.Unlink(tmp);
         return s;
       }
     }
-    // link(2) fails with EEXIST if another process created the key first; then we use theirs.
-    const int rc = ::link(tmp.c_str(), path.c_str());
+    // linkat(2) fails with EEXIST if another process created the key first; then we use theirs.
+    const int rc = ::linkat(root.fd(), tmp.c_str(), root.fd(), name.c_str(), 0);
     const int err = errno;
-    ::unlink(tmp.c_str());
+    (void)root.Unlink(tmp);
     if (rc != 0 && err != EEXIST) return Status::IOError("link " + path + ": " + ErrnoText(err));
-    SG_RETURN_IF_ERROR(SyncDir(fs::path(path).parent_path().string()));
+    SG_RETURN_IF_ERROR(root.Sync());
   }
   return Status::IOError(path + ": key vanished while being created");
 }

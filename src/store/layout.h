@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "store/file_util.h"
 #include "store/store.h"
 #include "util/status.h"
 
@@ -24,10 +25,10 @@ Result<StorePaths> ResolvePaths(const OpenOptions& options);
 // SHA-256(repository)>": readable, and distinct for names that sanitize alike.
 std::string RepositoryDirName(std::string_view repository);
 
-// Reads the 32-byte key at `path`, creating it first if missing. Creation is race-safe: the key
-// is written to a unique temporary file (O_CREAT|O_EXCL, 0600), fsynced, then link(2)ed into
-// place, so concurrent creators agree on the first key linked.
-Result<std::string> LoadOrCreateKey(const std::string& path);
+// Reads the 32-byte key `key` in `root`, creating it first if missing and `create`. Creation is
+// race-safe: the key is written to a unique temporary file (O_CREAT|O_EXCL, modes.key), fsynced,
+// then linkat(2)ed into place, so concurrent creators agree on the first key linked.
+Result<std::string> LoadOrCreateKey(const Dir& root, bool create, const FileModes& modes);
 
 // RFC 3339 UTC with seconds: "2026-11-22T06:21:52Z".
 std::string FormatTime(std::chrono::system_clock::time_point t);

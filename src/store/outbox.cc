@@ -65,7 +65,8 @@ Result<OutboxReadResult> ReadOutbox(const std::string& store_dir, int64_t after_
     SG_RETURN_IF_ERROR(state.ApplyBatch(events, end));
     for (size_t i = 0; i < events.size(); ++i) {
       const Event& e = events[i];
-      if (e.type == EventType::kHeader || e.seq <= after_seq) continue;
+      if (e.type == EventType::kHeader || e.type == EventType::kRepaired || e.seq <= after_seq)
+        continue;
       OutboxItem item;
       item.event = &e;
       item.alert = state.Get(e.alert);

@@ -54,7 +54,7 @@ Status State::AddDecoded(Alert alert) {
 }
 
 Status State::Apply(const Event& e) {
-  if (e.type == EventType::kHeader) return Status::Ok();
+  if (e.type == EventType::kHeader || e.type == EventType::kRepaired) return Status::Ok();
   if (e.type == EventType::kCreated) {
     if (e.alert != static_cast<int64_t>(alerts_.size()) + 1) {
       return Status::Corruption("created alert " + Num(e.alert) + " but the next number is " +
@@ -129,6 +129,7 @@ Status State::Apply(const Event& e) {
       break;
     case EventType::kHeader:
     case EventType::kCreated:
+    case EventType::kRepaired:
       break;
   }
   a.updated_at = e.at;

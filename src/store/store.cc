@@ -1,6 +1,7 @@
 // Store::Open and the machinery every operation shares: locking, catching up with the journal
 // (Sync), torn-tail repair, appending, and the derived files.
 #include <fcntl.h>
+#include <pwd.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,35 +9,75 @@
 #include <cstdio>
 
 #include "store/crypto.h"
+#include "store/salvage.h"
 #include "store/snapshot.h"
 #include "store/store_impl.h"
 
 namespace sg::store {
-namespace {
 
-// The journal's identity and size as the last writer left it, one text line:
-// "secretgate-stamp 1 <dev> <ino> <size> <mtime_ns> <ctime_ns>". A journal that no longer matches
-// its stamp was changed by something other than this code (or a writer died between fsync and
-// stamp), and is then verified in full before it is trusted.
-std::string EncodeStamp(const FileStamp& s) {
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "secretgate-stamp 1 %llu %llu %llu %lld %lld\n",
-                static_cast<unsigned long long>(s.dev), static_cast<unsigned long long>(s.ino),
-                static_cast<unsigned long long>(s.size), static_cast<long long>(s.mtime_ns),
-                static_cast<long long>(s.ctime_ns));
+// The stamp, one text line: "secretgate-stamp 2 <dev> <ino> <size> <mtime_ns> <ctime_ns> <seq>
+// <alerts>" (version 1 stopped after ctime_ns). A journal that no longer matches its stamp was
+// changed by something other than this code (or a writer died between fsync and stamp), and is
+// then verified in full before it is trusted; the size is the part known acknowledged.
+std::string EncodeStamp(const Stamp& s) {
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "secretgate-stamp 2 %llu %llu %llu %lld %lld %lld %lld\n",
+                static_cast<unsigned long long>(s.file.dev),
+                static_cast<unsigned long long>(s.file.ino),
+                static_cast<unsigned long long>(s.file.size),
+                static_cast<long long>(s.file.mtime_ns), static_cast<long long>(s.file.ctime_ns),
+                static_cast<long long>(s.seq), static_cast<long long>(s.alerts));
   return buf;
 }
 
-std::optional<FileStamp> ReadStamp(const std::string& path) {
-  auto text = ReadWholeFile(path);
-  if (!text.ok()) return std::nullopt;
+std::optional<Stamp> DecodeStamp(std::string_view text) {
+  const std::string t(text.substr(0, 256));
   unsigned long long dev, ino, size;
-  long long mtime, ctime;
-  if (std::sscanf(text->c_str(), "secretgate-stamp 1 %llu %llu %llu %lld %lld", &dev, &ino, &size,
-                  &mtime, &ctime) != 5) {
+  long long mtime, ctime, seq = -1, alerts = -1;
+  int version = 0;
+  if (std::sscanf(t.c_str(), "secretgate-stamp %d %llu %llu %llu %lld %lld %lld %lld", &version,
+                  &dev, &ino, &size, &mtime, &ctime, &seq, &alerts) < 6) {
     return std::nullopt;
   }
-  return FileStamp{dev, ino, size, mtime, ctime};
+  if (version == 1) {
+    seq = alerts = -1;
+  } else if (version != 2) {
+    return std::nullopt;
+  }
+  return Stamp{FileStamp{dev, ino, size, mtime, ctime}, seq, alerts};
+}
+
+namespace {
+
+// The owner of `path`, or of the closest directory above it that exists.
+std::optional<uid_t> OwnerOfNearest(const std::string& path) {
+  std::string p = path;
+  while (!p.empty()) {
+    struct stat st;
+    if (::lstat(p.c_str(), &st) == 0) return st.st_uid;
+    const size_t slash = p.find_last_of('/');
+    if (slash == std::string::npos) break;
+    p = slash == 0 ? "/" : p.substr(0, slash);
+    if (p == "/") {
+      if (::lstat("/", &st) == 0) return st.st_uid;
+      break;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string UserName(uid_t uid) {
+  if (struct passwd* pw = ::getpwuid(uid); pw && pw->pw_name) return pw->pw_name;
+  return "uid " + std::to_string(uid);
+}
+
+// Why root must not write into `dir` (owned by `owner`).
+Status ForeignStore(const std::string& dir, uid_t owner) {
+  const std::string user = UserName(owner);
+  return Status::Permission("refusing to write into " + dir + " as root: it belongs to " + user +
+                            ", and files root creates there would lock " + user +
+                            " out of its own store; run the command as " + user +
+                            " (e.g. sudo -u " + user + " secretgate ...)");
 }
 
 }  // namespace
@@ -55,7 +96,8 @@ Store::~Store() = default;
 
 const std::string& Store::dir() const { return impl_->paths.dir; }
 const Status& Store::damage() const { return impl_->damage; }
-const std::vector<Repair>& Store::repairs() const { return impl_->repairs; }
+const Status& Store::read_only_reason() const { return impl_->read_only; }
+const std::vector<TailCut>& Store::repairs() const { return impl_->repairs; }
 
 Result<Store> Store::Open(const OpenOptions& options) {
   auto impl = std::make_unique<Impl>();
@@ -63,31 +105,68 @@ Result<Store> Store::Open(const OpenOptions& options) {
   auto paths = ResolvePaths(options);
   if (!paths.ok()) return paths.status();
   impl->paths = *paths;
-  SG_RETURN_IF_ERROR(MakePrivateDirs(impl->paths.dir));
-  auto key = LoadOrCreateKey(impl->paths.key);
-  if (!key.ok()) return key.status();
-  impl->key = std::move(key.value());
-
-  auto lock_fd = OpenFile(impl->paths.lock, O_RDWR | O_CREAT, 0600);
-  if (!lock_fd.ok()) return lock_fd.status();
-  impl->lock_fd = std::move(lock_fd.value());
+  const FileModes modes = impl->Modes();
+  if (options.read_only)
+    impl->read_only = Status::Permission(impl->paths.dir + " is opened read-only");
+  // Root never creates or writes anything in a store, or a place for one, that another user
+  // owns: the files would belong to root, and that user's next push could not record.
+  if (impl->read_only.ok() && ::geteuid() == 0) {
+    if (auto owner = OwnerOfNearest(impl->paths.dir); owner && *owner != 0) {
+      impl->read_only = ForeignStore(impl->paths.dir, *owner);
+    }
+  }
+  const bool writing = impl->read_only.ok();
+  if (writing) {
+    if (options.server_wide) SG_RETURN_IF_ERROR(MakeStoreDirs(impl->paths.root, modes));
+    SG_RETURN_IF_ERROR(MakeStoreDirs(impl->paths.dir, modes));
+  }
+  auto dir = Dir::Open(impl->paths.dir);
+  if (!dir.ok() && dir.status().code() == Code::kNotFound && !writing) {
+    impl->absent = true;  // nothing recorded here yet: reads are empty
+    return Store(std::move(impl));
+  }
+  if (!dir.ok()) return dir.status();
+  impl->dir = std::move(dir.value());
+  // Checked again on the open directory: it cannot have been swapped since.
   struct stat st;
-  if (::fstat(impl->lock_fd.get(), &st) == 0 && (st.st_mode & 0777) != 0600 &&
-      st.st_uid == ::geteuid()) {
-    ::fchmod(impl->lock_fd.get(), 0600);  // created under a permissive umask
+  if (writing && ::geteuid() == 0 && ::fstat(impl->dir.fd(), &st) == 0 && st.st_uid != 0) {
+    impl->read_only = ForeignStore(impl->paths.dir, st.st_uid);
+  }
+  if (options.server_wide) {
+    auto root = Dir::Open(impl->paths.root);
+    if (!root.ok()) return root.status();
+    impl->root = std::move(root.value());
+  } else {
+    auto root = Dir::Open(impl->paths.dir);
+    if (!root.ok()) return root.status();
+    impl->root = std::move(root.value());
+  }
+  const bool may_write = impl->read_only.ok();
+  auto key = LoadOrCreateKey(impl->root, may_write, modes);
+  if (!key.ok() && !(key.status().code() == Code::kNotFound && !may_write)) return key.status();
+  if (key.ok()) impl->key = std::move(key.value());
+
+  auto lock_fd = impl->dir.OpenFile(kLockFile, may_write ? O_RDWR | O_CREAT : O_RDONLY, modes);
+  if (lock_fd.ok()) {
+    impl->lock_fd = std::move(lock_fd.value());
+  } else if (may_write || lock_fd.status().code() != Code::kNotFound) {
+    return lock_fd.status();
   }
   {
     auto lock = impl->Lock();
     if (!lock.ok()) return lock.status();
     SG_RETURN_IF_ERROR(impl->OpenJournal());
+    if (impl->absent) return Store(std::move(impl));
     Status s = impl->Sync(/*want_state=*/false);
-    // A corrupt journal still opens (for Verify); damage() tells, and writes fail.
+    // A corrupt journal still opens (for reads and Verify); damage() tells, and writes fail.
     if (!s.ok() && impl->damage.ok()) return s;
   }
   return Store(std::move(impl));
 }
 
 Result<FileLock> Store::Impl::Lock() {
+  // A read-only Store of a store that has no lock file yet reads without one: appends never
+  // rewrite what a reader has verified.
   return FileLock::Acquire(lock_fd.get(), paths.lock, options.lock_timeout);
 }
 
@@ -100,13 +179,37 @@ std::string Store::Impl::FingerprintOf(std::string_view rule_id, std::string_vie
 }
 
 Status Store::Impl::Writable() const {
+  if (!read_only.ok()) return read_only;
+  if (absent) return Status::Permission(paths.dir + " does not exist and is opened read-only");
   if (!damage.ok()) return damage;
   return write_error;
 }
 
 Status Store::Impl::OpenJournal() {
-  auto fd = OpenFile(paths.journal, O_RDWR);
+  const bool may_write = read_only.ok();
+  auto fd = dir.OpenFile(kJournalFile, may_write ? O_RDWR : O_RDONLY);
   if (!fd.ok() && fd.status().code() == Code::kNotFound) {
+    // Derived files without their journal mean the journal was lost, not that this is a new
+    // store: creating an empty one would hand out alert number 1 again. Keep everything.
+    std::string evidence;
+    for (std::string_view name : {kSnapshotFile, kIndexFile, kStampFile}) {
+      struct stat st;
+      if (::fstatat(dir.fd(), std::string(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        evidence += (evidence.empty() ? "" : ", ") + std::string(name);
+      }
+    }
+    if (!evidence.empty()) {
+      damage = Status::Corruption(
+          paths.journal + ": the journal is missing, but " + evidence +
+          " show that alerts were recorded here; restore journal.jsonl from a backup, or run "
+          "`secretgate store repair` to rebuild it from snapshot.bin (nothing was deleted)");
+      spdlog::error("alert store damaged: {}", damage.message());
+      return Status::Ok();
+    }
+    if (!may_write) {
+      absent = true;
+      return Status::Ok();
+    }
     // A new journal is born whole: header written to a temporary file, fsynced, renamed.
     auto id = RandomBytes(16);
     if (!id.ok()) return id.status();
@@ -119,13 +222,9 @@ Status Store::Impl::OpenJournal() {
     header.at = Now();
     std::vector<Event> events{header};
     const EncodedBatch batch = EncodeBatch(events, JournalPos{});
-    // Derived files of an earlier journal in this directory would not match the new store_id
-    // anyway; remove them so nothing stale lingers.
-    for (const std::string* p : {&paths.index, &paths.snapshot, &paths.stamp}) {
-      ::unlink(p->c_str());
-    }
-    SG_RETURN_IF_ERROR(ReplaceFile(paths.journal, batch.bytes, /*durable=*/true));
-    fd = OpenFile(paths.journal, O_RDWR);
+    const FileModes modes = Modes();
+    SG_RETURN_IF_ERROR(dir.Replace(kJournalFile, batch.bytes, /*durable=*/true, modes));
+    fd = dir.OpenFile(kJournalFile, O_RDWR);
   }
   if (!fd.ok()) return fd.status();
   journal_fd = std::move(fd.value());
@@ -150,7 +249,7 @@ Status Store::Impl::OpenJournal() {
 
 Status Store::Impl::FollowJournal() {
   struct stat by_path;
-  if (::stat(paths.journal.c_str(), &by_path) != 0) {
+  if (::fstatat(dir.fd(), std::string(kJournalFile).c_str(), &by_path, AT_SYMLINK_NOFOLLOW) != 0) {
     damage = Status::Corruption(paths.journal + ": journal is missing (" + ErrnoText(errno) +
                                 "); the store is read-only");
     return damage;
@@ -173,18 +272,36 @@ Status Store::Impl::FollowJournal() {
   return Status::Ok();
 }
 
+std::optional<Stamp> Store::Impl::CurrentStamp() const {
+  auto text = dir.ReadWhole(kStampFile);
+  if (!text.ok()) return std::nullopt;
+  std::optional<Stamp> stamp = DecodeStamp(*text);
+  auto now = StatFd(journal_fd.get(), paths.journal);
+  if (!stamp || !now.ok() || stamp->file.dev != now->dev || stamp->file.ino != now->ino) {
+    return std::nullopt;
+  }
+  return stamp;
+}
+
+Result<uint64_t> Store::Impl::DurableSize() const {
+  if (std::optional<Stamp> stamp = CurrentStamp()) return stamp->file.size;
+  auto now = StatFd(journal_fd.get(), paths.journal);
+  if (!now.ok()) return now.status();
+  return now->size;
+}
+
 Status Store::Impl::Sync(bool want_state) {
   if (!damage.ok()) return damage;
   SG_RETURN_IF_ERROR(FollowJournal());
   if (!index) {
-    auto loaded = Index::Load(paths.index, store_id);
+    auto loaded = Index::Load(dir, kIndexFile, store_id);
     if (!loaded.ok() && loaded.status().code() != Code::kNotFound) {
       spdlog::warn("rebuilding the alert index: {}", loaded.status().message());
     }
     index = loaded.ok() ? std::move(loaded.value()) : Index();
   }
   if (want_state && !state) {
-    auto bytes = ReadWholeFile(paths.snapshot);
+    auto bytes = dir.ReadWhole(kSnapshotFile);
     Result<State> loaded = bytes.ok() ? DecodeSnapshot(*bytes, store_id) : bytes.status();
     if (!loaded.ok() && loaded.status().code() != Code::kNotFound) {
       spdlog::warn("rebuilding the alert snapshot: {}", loaded.status().message());
@@ -204,11 +321,15 @@ Status Store::Impl::Sync(bool want_state) {
     if (!check.ok()) return check.status();
     if (!*check) state = State();
   }
-  const bool trusted = ReadStamp(paths.stamp) == *now;
+  const std::optional<Stamp> stamp = CurrentStamp();
+  const bool trusted = stamp && stamp->file == *now;
   JournalPos views = index->pos();  // the least advanced view
   if (state && state->pos().seq < views.seq) views = state->pos();
   // Untrusted: check the whole chain again, but decode only what the views lack.
   const JournalPos from = trusted ? views : JournalPos{};
+  // What the last acknowledged append left is never a torn tail; without a stamp that belongs to
+  // this journal nothing is known unacknowledged, so nothing may be cut back.
+  const uint64_t durable = stamp ? stamp->file.size : now->size;
   // A view that cannot take a batch is stale or damaged derived data, not proof that the journal
   // is bad: it is rebuilt from a full read below, which tells the two apart.
   Status index_broken, state_broken;
@@ -223,16 +344,18 @@ Status Store::Impl::Sync(bool want_state) {
         }
         return Status::Ok();
       },
-      views.seq);
+      views.seq, durable);
   if (!scan.ok()) return scan.status();
   if (scan->damage) return MarkDamaged(*scan->damage);
+  const bool writes = read_only.ok();
   bool changed = !trusted;
-  // A Store whose write failed touches the journal no more, not even to repair it.
-  if (scan->torn_bytes > 0 && write_error.ok()) {
-    // Only a writer that died mid-append leaves this (writers hold the lock), so nobody ever
-    // acknowledged these bytes.
-    Repair r{paths.journal, scan->torn_line, scan->committed.offset, scan->torn_bytes,
-             scan->torn_reason};
+  // A Store whose write failed touches the journal no more, not even to repair it; a read-only
+  // one never does.
+  if (scan->torn_bytes > 0 && write_error.ok() && writes) {
+    // Only a writer that died mid-append leaves this (writers hold the lock), and only beyond
+    // the size its stamp acknowledged, so nobody was ever told these bytes were recorded.
+    TailCut r{paths.journal, scan->torn_line, scan->committed.offset, scan->torn_bytes,
+              scan->torn_reason};
     spdlog::warn("alert store: cut back a torn tail of {}: {} bytes from line {} ({})", r.file,
                  r.dropped_bytes, r.line, r.reason);
     if (::ftruncate(fd, static_cast<off_t>(scan->committed.offset)) != 0) {
@@ -242,7 +365,7 @@ Status Store::Impl::Sync(bool want_state) {
     repairs.push_back(std::move(r));
     changed = true;
   }
-  if (changed) WriteStamp();
+  if (changed && writes) WriteStamp();
   if (!index_broken.ok()) {
     spdlog::warn("alert store: rebuilding the index: {}", index_broken.message());
     SG_RETURN_IF_ERROR(RebuildIndex());
@@ -251,8 +374,27 @@ Status Store::Impl::Sync(bool want_state) {
     spdlog::warn("alert store: rebuilding the snapshot: {}", state_broken.message());
     SG_RETURN_IF_ERROR(RebuildState());
   }
-  RefreshDerived();
+  if (writes) RefreshDerived();
   return Status::Ok();
+}
+
+Result<const State*> Store::Impl::ReadableState() {
+  if (absent) {
+    if (!state) state = State();
+    return &*state;
+  }
+  Status s = Sync(/*want_state=*/true);
+  if (s.ok()) return &*state;
+  if (damage.ok()) return s;
+  if (!salvaged) {
+    auto salvage =
+        SalvageState(journal_fd.valid() ? journal_fd.get() : -1, paths.journal, dir, store_id);
+    if (!salvage.ok()) return salvage.status();
+    salvaged = std::move(salvage->state);
+    spdlog::warn("alert store {} is damaged ({}); showing the {} alert(s) its intact records hold",
+                 paths.dir, damage.message(), salvaged->alerts().size());
+  }
+  return &*salvaged;
 }
 
 Status Store::Impl::Append(std::vector<Event>& events) {
@@ -293,9 +435,14 @@ Status Store::Impl::Append(std::vector<Event>& events) {
 }
 
 void Store::Impl::WriteStamp() {
+  if (!read_only.ok()) return;
   auto now = StatFd(journal_fd.get(), paths.journal);
-  Status s =
-      now.ok() ? ReplaceFile(paths.stamp, EncodeStamp(*now), /*durable=*/false) : now.status();
+  Status s = now.status();
+  if (now.ok()) {
+    Stamp stamp{*now, index ? index->pos().seq : -1, index ? index->alert_count() : -1};
+    const FileModes modes = Modes();
+    s = dir.Replace(kStampFile, EncodeStamp(stamp), /*durable=*/false, modes);
+  }
   // Without a current stamp the next user verifies the whole journal: slower, never wrong.
   if (!s.ok()) spdlog::warn("alert store: could not write {}: {}", paths.stamp, s.message());
 }
@@ -349,16 +496,18 @@ void Store::Impl::RefreshDerived() {
 }
 
 Status Store::Impl::SaveIndex() {
-  SG_RETURN_IF_ERROR(index->Save(paths.index, store_id));
-  auto reloaded = Index::Load(paths.index, store_id);
+  const FileModes modes = Modes();
+  SG_RETURN_IF_ERROR(index->Save(dir, kIndexFile, store_id, modes));
+  auto reloaded = Index::Load(dir, kIndexFile, store_id);
   if (!reloaded.ok()) return reloaded.status();
   index = std::move(reloaded.value());
   return Status::Ok();
 }
 
 Status Store::Impl::SaveSnapshot() {
+  const FileModes modes = Modes();
   SG_RETURN_IF_ERROR(
-      ReplaceFile(paths.snapshot, EncodeSnapshot(*state, store_id), /*durable=*/false));
+      dir.Replace(kSnapshotFile, EncodeSnapshot(*state, store_id), /*durable=*/false, modes));
   snapshot_offset = state->pos().offset;
   return Status::Ok();
 }

@@ -15,9 +15,10 @@
 //
 // Errors: every function returns Status/Result; nothing throws. Codes used: kInvalid (bad
 // argument), kNotFound (unknown alert number), kConflict (closing a resolved alert, reopening an
-// open one, store belongs to another repository), kCorruption (journal damaged before its last
-// append; the message names file and line), kIOError (the OS said no, lock timeout, or an earlier
-// write/fsync of this Store failed: after that every later write fails).
+// open one, store belongs to another repository), kCorruption (journal damaged inside its
+// acknowledged part; the message names file and line), kPermission (a read-only Store asked to
+// write), kIOError (the OS said no, lock timeout, or an earlier write/fsync of this Store
+// failed: after that every later write fails).
 #pragma once
 
 #include <chrono>
@@ -104,6 +105,15 @@ struct OpenOptions {
   bool server_wide = false;
   std::string repository;  // recorded on every alert; required if server_wide
   bool store_secrets = false;
+  // Share the store with this group (gid; -1: private to the user). Directories are created
+  // setgid 02770 with that group, files 0660, the key 0640: several OS users that are members
+  // (the SSH `git` user and the web server's `www-data`) can all record (README "Shared stores").
+  int group = -1;
+  // Never write: no directory, key or journal is created, no torn tail cut back, no derived file
+  // rewritten; every write operation fails. A store that does not exist then reads as empty.
+  // Forced when running as root on a store (or, for a new store, a directory) that belongs to
+  // another user: root never writes into another user's store (read_only_reason() says why).
+  bool read_only = false;
   std::chrono::milliseconds lock_timeout{5000};
   // Clock for timestamps; tests inject one. Default: the system clock.
   std::function<std::chrono::system_clock::time_point()> now;
@@ -130,7 +140,7 @@ struct VerifyReport {
 };
 
 // A torn tail this Store cut back: the unacknowledged remains of an append that never finished.
-struct Repair {
+struct TailCut {
   std::string file;
   int64_t line = 0;     // first line dropped
   uint64_t offset = 0;  // journal length after the cut
@@ -138,12 +148,26 @@ struct Repair {
   std::string reason;
 };
 
+// What Store::Repair did.
+struct RepairReport {
+  bool repaired = false;        // false: nothing was damaged, nothing was written
+  int64_t damaged_line = 0;     // first damaged line (0 when the journal itself was missing)
+  std::string copy;             // where the damaged bytes were kept (a file under damaged/)
+  int64_t kept_records = 0;     // intact records after the damage that were written again
+  int64_t dropped_records = 0;  // intact records after the damage that no longer fit
+  int64_t lost_alerts = 0;      // alerts whose records were lost: kept as "lost" placeholders
+  int64_t next_seq = 0;         // the seq the repaired journal continues from
+};
+
 class Store {
  public:
   // Opens the store, creating directories, key and journal on first use, and cuts back a torn
-  // tail (logged with spdlog::warn and listed in repairs()). Succeeds on a journal damaged before
-  // its last append so that Verify can report it; damage() then says where (file:line), and every
-  // other operation fails with that Corruption until a person repairs the journal.
+  // tail: bytes beyond the size the stamp records as acknowledged, and only those (logged with
+  // spdlog::warn and listed in repairs()). Damage anywhere else (a bad record inside the
+  // acknowledged part, a journal shorter than it, a journal missing next to its derived files)
+  // is never cut: the store opens read-only, damage() says where (file:line), writes fail with
+  // that Corruption, reads show every intact record, and Verify lists the problems, until a
+  // person runs Repair (or restores the journal).
   static Result<Store> Open(const OpenOptions& options);
 
   Store(Store&&) noexcept;
@@ -185,13 +209,22 @@ class Store {
   // Rebuilds the derived index and snapshot from a full, verified read of the journal. The
   // journal itself is never rewritten, so no history is dropped. Fails on a damaged journal.
   Status Compact();
+  // Repairs a damaged journal (FORMAT.md, "Repair"): copies every byte from the first damaged
+  // line on into damaged/, keeps the intact records before it unchanged, then appends a
+  // `repaired` record whose seq lies beyond every seq ever acknowledged, the intact records that
+  // followed the damage (again, flagged `restored`), and a `lost` placeholder for every alert
+  // number whose records were lost, so that no number, seq or delivery id is handed out twice.
+  // A missing journal is rebuilt from snapshot.bin the same way. Does nothing on a sound store.
+  Result<RepairReport> Repair(std::string_view actor);
 
   // The directory holding this store's journal.
   const std::string& dir() const;
-  // Ok, or the Corruption (file:line) that makes every operation but Verify fail.
+  // Ok, or the Corruption (file:line) that makes every write fail (reads go on).
   const Status& damage() const;
+  // Ok, or why this Store does not write (read_only, or root on another user's store).
+  const Status& read_only_reason() const;
   // Torn tails cut back by this Store (at Open or when catching up later).
-  const std::vector<Repair>& repairs() const;
+  const std::vector<TailCut>& repairs() const;
 
   class Impl;  // store_impl.h; public only so that store/*.cc helpers can name it
 

@@ -135,8 +135,8 @@ Result<std::vector<RecordOutcome>> Store::Record(std::span<const Observation> ob
   Impl& m = *impl_;
   auto lock = m.Lock();
   if (!lock.ok()) return lock.status();
-  SG_RETURN_IF_ERROR(m.Sync(/*want_state=*/false));
   SG_RETURN_IF_ERROR(m.Writable());
+  SG_RETURN_IF_ERROR(m.Sync(/*want_state=*/false));
   auto plan = MakePlan(m, observations, bypass, actor);
   if (!plan.ok()) {
     // The derived index is unreadable: rebuild it from the journal and decide again.
@@ -158,8 +158,8 @@ Result<Alert> Store::Close(int64_t number, std::string_view reason, std::string_
   Impl& m = *impl_;
   auto lock = m.Lock();
   if (!lock.ok()) return lock.status();
-  SG_RETURN_IF_ERROR(m.Sync(/*want_state=*/true));
   SG_RETURN_IF_ERROR(m.Writable());
+  SG_RETURN_IF_ERROR(m.Sync(/*want_state=*/true));
   const Alert* a = m.state->Get(number);
   if (a == nullptr) return Status::NotFound("no alert " + std::to_string(number));
   if (a->state == "resolved") {
@@ -177,8 +177,8 @@ Result<Alert> Store::Reopen(int64_t number, std::string_view comment, std::strin
   Impl& m = *impl_;
   auto lock = m.Lock();
   if (!lock.ok()) return lock.status();
-  SG_RETURN_IF_ERROR(m.Sync(/*want_state=*/true));
   SG_RETURN_IF_ERROR(m.Writable());
+  SG_RETURN_IF_ERROR(m.Sync(/*want_state=*/true));
   const Alert* a = m.state->Get(number);
   if (a == nullptr) return Status::NotFound("no alert " + std::to_string(number));
   if (a->state != "resolved") {
@@ -199,8 +199,8 @@ Result<Alert> Store::SetValidity(int64_t number, std::string_view validity,
   Impl& m = *impl_;
   auto lock = m.Lock();
   if (!lock.ok()) return lock.status();
-  SG_RETURN_IF_ERROR(m.Sync(/*want_state=*/true));
   SG_RETURN_IF_ERROR(m.Writable());
+  SG_RETURN_IF_ERROR(m.Sync(/*want_state=*/true));
   const Alert* a = m.state->Get(number);
   if (a == nullptr) return Status::NotFound("no alert " + std::to_string(number));
   if (a->validity == validity) return *a;
@@ -216,17 +216,20 @@ Result<std::vector<Alert>> Store::List(const Filter& filter) {
   }
   Impl& m = *impl_;
   const bool was_loaded = m.state.has_value();
+  const State* st = nullptr;
   {
     auto lock = m.Lock();
     if (!lock.ok()) return lock.status();
-    SG_RETURN_IF_ERROR(m.Sync(/*want_state=*/true));
+    auto readable = m.ReadableState();
+    if (!readable.ok()) return readable.status();
+    st = *readable;
   }
   auto keep = [&](const Alert& a) {
     return (!filter.state || a.state == *filter.state) &&
            (!filter.secret_type || a.secret_type == *filter.secret_type);
   };
   std::vector<Alert> out;
-  if (!was_loaded) {
+  if (!was_loaded && st == &*m.state) {
     // Loaded for this call only (the usual CLI case): hand the alerts over instead of copying
     // 100,000 of them; the next call that needs them reloads the snapshot.
     out = std::move(*m.state).TakeAlerts();
@@ -235,7 +238,7 @@ Result<std::vector<Alert>> Store::List(const Filter& filter) {
               out.end());
     return out;
   }
-  for (const Alert& a : m.state->alerts()) {
+  for (const Alert& a : st->alerts()) {
     if (keep(a)) out.push_back(a);
   }
   return out;
@@ -245,8 +248,9 @@ Result<Alert> Store::Get(int64_t number) {
   Impl& m = *impl_;
   auto lock = m.Lock();
   if (!lock.ok()) return lock.status();
-  SG_RETURN_IF_ERROR(m.Sync(/*want_state=*/true));
-  const Alert* a = m.state->Get(number);
+  auto st = m.ReadableState();
+  if (!st.ok()) return st.status();
+  const Alert* a = (*st)->Get(number);
   if (a == nullptr) return Status::NotFound("no alert " + std::to_string(number));
   return *a;
 }
@@ -256,15 +260,18 @@ Result<std::optional<Alert>> Store::FindBySecret(std::string_view rule_id,
   Impl& m = *impl_;
   auto lock = m.Lock();
   if (!lock.ok()) return lock.status();
-  SG_RETURN_IF_ERROR(m.Sync(/*want_state=*/false));
-  const std::string fp = m.FingerprintOf(rule_id, secret);
-  // The index answers "no such alert" without loading every alert.
-  auto found = m.index->Find(fp);
-  if (found.ok() && !found.value()) return std::optional<Alert>();
-  SG_RETURN_IF_ERROR(m.Sync(/*want_state=*/true));
-  const std::optional<int64_t> number = m.state->FindByFingerprint(fp);
+  if (m.absent || m.key.empty()) return std::optional<Alert>();
+  if (m.damage.ok()) {
+    SG_RETURN_IF_ERROR(m.Sync(/*want_state=*/false));
+    // The index answers "no such alert" without loading every alert.
+    auto found = m.index->Find(m.FingerprintOf(rule_id, secret));
+    if (found.ok() && !found.value()) return std::optional<Alert>();
+  }
+  auto st = m.ReadableState();
+  if (!st.ok()) return st.status();
+  const std::optional<int64_t> number = (*st)->FindByFingerprint(m.FingerprintOf(rule_id, secret));
   if (!number) return std::optional<Alert>();
-  return std::optional<Alert>(*m.state->Get(*number));
+  return std::optional<Alert>(*(*st)->Get(*number));
 }
 
 }  // namespace sg::store

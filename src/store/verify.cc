@@ -1,4 +1,5 @@
 // Store::Verify and Store::Compact: full reads of the journal, independent of derived files.
+#include <dirent.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -35,10 +36,12 @@ Result<std::vector<Problem>> CheckEveryLine(int fd, const std::string& path, uin
         before.reset();
         continue;
       }
-      if (p->seq != line_no - 1) {
-        problems.push_back(
-            {path, line_no,
-             "seq " + std::to_string(p->seq) + " on line " + std::to_string(line_no)});
+      const int64_t want_seq = before ? before->seq + 1 : line_no - 1;
+      const std::string_view text = std::string_view(carry).substr(start, nl - start);
+      if (p->seq != want_seq && !(before && p->seq > want_seq && IsRepairedRecord(text))) {
+        problems.push_back({path, line_no,
+                            "seq " + std::to_string(p->seq) + " where " + std::to_string(want_seq) +
+                                " was expected"});
       }
       const std::string& want = before ? before->sum : kZeroSum;
       if ((before || line_no == 1) && p->prev != want) {
@@ -51,6 +54,22 @@ Result<std::vector<Problem>> CheckEveryLine(int fd, const std::string& path, uin
     carry.erase(0, start);
   }
   return problems;
+}
+
+void RemoveTempFiles(const Dir& dir) {
+  const int copy = ::dup(dir.fd());
+  if (copy < 0) return;
+  DIR* d = ::fdopendir(copy);
+  if (!d) {
+    ::close(copy);
+    return;
+  }
+  std::vector<std::string> names;
+  while (const dirent* e = ::readdir(d)) {
+    if (IsTempName(e->d_name)) names.emplace_back(e->d_name);
+  }
+  ::closedir(d);
+  for (const auto& n : names) (void)dir.Unlink(n);
 }
 
 // Compares the fingerprint index, caught up with the journal, against the verified state.
@@ -92,14 +111,23 @@ Result<VerifyReport> Store::Verify() {
   Impl& m = *impl_;
   auto lock = m.Lock();
   if (!lock.ok()) return lock.status();
+  VerifyReport report;
+  if (m.absent) return report;  // nothing recorded, nothing to check
+  if (!m.journal_fd.valid()) {  // the journal is missing next to its derived files
+    report.problems.push_back({m.paths.journal, 0, m.damage.message()});
+    return report;
+  }
   const int fd = m.journal_fd.get();
   const std::string& path = m.paths.journal;
-  VerifyReport report;
+  auto durable = m.DurableSize();
+  if (!durable.ok()) return durable.status();
   State fresh;
-  auto scan =
-      ScanJournal(fd, path, JournalPos{}, [&](std::span<const Event> batch, const JournalPos& end) {
+  auto scan = ScanJournal(
+      fd, path, JournalPos{},
+      [&](std::span<const Event> batch, const JournalPos& end) {
         return fresh.ApplyBatch(batch, end);
-      });
+      },
+      -1, *durable);
   if (!scan.ok()) return scan.status();
   report.records = scan->committed.seq + 1;
   report.alerts = static_cast<int64_t>(fresh.alerts().size());
@@ -119,7 +147,7 @@ Result<VerifyReport> Store::Verify() {
     return report;
   }
   // The journal is sound; check that the derived files, where present, agree with it.
-  if (auto ix = Index::Load(m.paths.index, m.store_id); ix.ok()) {
+  if (auto ix = Index::Load(m.dir, kIndexFile, m.store_id); ix.ok()) {
     std::optional<std::string> why;
     if (!CatchUp(fd, path, *ix)) {
       why = "does not match the journal";
@@ -128,7 +156,7 @@ Result<VerifyReport> Store::Verify() {
     }
     if (why) report.problems.push_back({m.paths.index, 0, *why + " (run compact to rebuild)"});
   }
-  if (auto bytes = ReadWholeFile(m.paths.snapshot); bytes.ok()) {
+  if (auto bytes = m.dir.ReadWhole(kSnapshotFile); bytes.ok()) {
     auto snap = DecodeSnapshot(*bytes, m.store_id);
     if (snap.ok() && CatchUp(fd, path, *snap) && snap->alerts() != fresh.alerts()) {
       report.problems.push_back(
@@ -142,6 +170,7 @@ Status Store::Compact() {
   Impl& m = *impl_;
   auto lock = m.Lock();
   if (!lock.ok()) return lock.status();
+  SG_RETURN_IF_ERROR(m.Writable());
   SG_RETURN_IF_ERROR(m.Sync(/*want_state=*/false));  // repairs a torn tail, refuses damage
   Index ix;
   State st;
@@ -160,10 +189,9 @@ Status Store::Compact() {
   SG_RETURN_IF_ERROR(m.SaveIndex());
   SG_RETURN_IF_ERROR(m.SaveSnapshot());
   m.WriteStamp();
-  // Temporary files of writers that died before their rename.
-  for (const std::string* p : {&m.paths.index, &m.paths.snapshot, &m.paths.stamp}) {
-    ::unlink((*p + ".tmp").c_str());
-  }
+  // Temporary files of writers that died before their rename (writers hold the lock while
+  // theirs exist, and we hold it now).
+  RemoveTempFiles(m.dir);
   return Status::Ok();
 }
 

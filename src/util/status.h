@@ -16,12 +16,13 @@ namespace sg {
 
 enum class Code {
   kOk = 0,
-  kNotFound,      // a named thing does not exist (alert number, file, object)
-  kInvalid,       // bad input from a user: config, rules, stdin, arguments
-  kCorruption,    // on-disk data failed a checksum or parse
-  kIOError,       // the operating system said no
-  kInternal,      // a library failed (libgit2, Hyperscan, PCRE2)
-  kConflict,      // the operation does not apply to the current state (closing a closed alert)
+  kNotFound,    // a named thing does not exist (alert number, file, object)
+  kInvalid,     // bad input from a user: config, rules, stdin, arguments
+  kCorruption,  // on-disk data failed a checksum or parse
+  kIOError,     // the operating system said no
+  kInternal,    // a library failed (libgit2, Hyperscan, PCRE2)
+  kConflict,    // the operation does not apply to the current state (closing a closed alert)
+  kPermission,  // not allowed for this caller (a read-only store; root on another user's store)
 };
 
 class [[nodiscard]] Status {
@@ -34,6 +35,7 @@ class [[nodiscard]] Status {
   static Status IOError(std::string msg) { return Status(Code::kIOError, std::move(msg)); }
   static Status Internal(std::string msg) { return Status(Code::kInternal, std::move(msg)); }
   static Status Conflict(std::string msg) { return Status(Code::kConflict, std::move(msg)); }
+  static Status Permission(std::string msg) { return Status(Code::kPermission, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -55,7 +57,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(v_).ok());
   }
@@ -80,8 +82,8 @@ class [[nodiscard]] Result {
 }  // namespace sg
 
 // Returns from the enclosing function when `expr` (a Status) is not ok.
-#define SG_RETURN_IF_ERROR(expr)          \
-  do {                                    \
-    ::sg::Status sg_status_ = (expr);     \
+#define SG_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::sg::Status sg_status_ = (expr);        \
     if (!sg_status_.ok()) return sg_status_; \
   } while (0)
