@@ -1,8 +1,7 @@
 // secretgate alerts list|show|close|reopen
 #include <iostream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -21,7 +20,8 @@ constexpr char kHelp[] =
     "usage: secretgate alerts list [--repo GITDIR | --root DIR] [--state open|resolved]\n"
     "                              [--secret-type RULE-ID] [--format table|json|csv]\n"
     "       secretgate alerts show N [--repo GITDIR] [--format text|json]\n"
-    "       secretgate alerts close N --reason REASON [--comment TEXT] [--actor NAME] [--repo GITDIR]\n"
+    "       secretgate alerts close N --reason REASON [--comment TEXT] [--actor NAME] [--repo "
+    "GITDIR]\n"
     "       secretgate alerts reopen N [--comment TEXT] [--actor NAME] [--repo GITDIR]\n"
     "  --repo defaults to the repository of the current directory (as git finds it).\n"
     "  --root lists the alerts of every repository store under DIR (a server-wide store\n"
@@ -56,7 +56,8 @@ void PrintAlertText(const store::Alert& a, std::ostream& o) {
   if (!a.resolution.empty()) o << " (" << a.resolution << ")";
   o << "\n";
   if (!a.repository.empty()) o << "  repository:   " << EscapeControl(a.repository) << "\n";
-  o << "  secret type:  " << a.secret_type << " (" << EscapeControl(a.secret_type_display_name) << ")\n"
+  o << "  secret type:  " << a.secret_type << " (" << EscapeControl(a.secret_type_display_name)
+    << ")\n"
     << "  secret:       " << EscapeControl(a.secret_redacted) << "\n"
     << "  created:      " << a.created_at << "\n"
     << "  updated:      " << a.updated_at << "\n"
@@ -64,7 +65,8 @@ void PrintAlertText(const store::Alert& a, std::ostream& o) {
   if (!a.resolved_at.empty()) {
     o << "  resolved:     " << a.resolved_at << " by " << EscapeControl(a.resolved_by) << "\n";
   }
-  if (!a.resolution_comment.empty()) o << "  comment:      " << EscapeControl(a.resolution_comment) << "\n";
+  if (!a.resolution_comment.empty())
+    o << "  comment:      " << EscapeControl(a.resolution_comment) << "\n";
   if (a.push_protection_bypassed) {
     o << "  push protection bypassed by " << EscapeControl(a.push_protection_bypassed_by) << " at "
       << a.push_protection_bypassed_at << "\n";
@@ -74,7 +76,8 @@ void PrintAlertText(const store::Alert& a, std::ostream& o) {
     o << "    " << EscapeControl(l.path) << ":" << l.start_line << ":" << l.start_column;
     if (!l.commit_sha.empty()) o << "  commit " << l.commit_sha;
     if (!l.ref.empty()) o << "  " << EscapeControl(l.ref);
-    if (!l.pushed_by.empty()) o << "  pushed by " << EscapeControl(l.pushed_by) << " at " << l.pushed_at;
+    if (!l.pushed_by.empty())
+      o << "  pushed by " << EscapeControl(l.pushed_by) << " at " << l.pushed_at;
     o << "\n";
   }
   o << "  timeline:\n";
@@ -88,18 +91,21 @@ void PrintAlertText(const store::Alert& a, std::ostream& o) {
 }
 
 Result<int64_t> AlertNumber(const Args& args) {
-  if (args.positional().size() != 2) return Status::Invalid("expected one alert number (see --help)");
+  if (args.positional().size() != 2)
+    return Status::Invalid("expected one alert number (see --help)");
   const std::string& s = args.positional()[1];
   char* end = nullptr;
   long long n = std::strtoll(s.c_str(), &end, 10);
-  if (s.empty() || *end || n <= 0) return Status::Invalid("not an alert number: '" + EscapeControl(s) + "'");
+  if (s.empty() || *end || n <= 0)
+    return Status::Invalid("not an alert number: '" + EscapeControl(s) + "'");
   return static_cast<int64_t>(n);
 }
 
 int List(const Args& args) {
   std::string format = args.Get("format").value_or("table");
   if (format != "table" && format != "json" && format != "csv") {
-    return ReportError(Status::Invalid("--format must be table, json or csv, not '" + format + "'"));
+    return ReportError(
+        Status::Invalid("--format must be table, json or csv, not '" + format + "'"));
   }
   store::Filter filter;
   if (auto s = args.Get("state")) {
@@ -150,26 +156,32 @@ int List(const Args& args) {
     }
     out += "]\n";
   } else if (format == "csv") {
-    out += "repository,number,state,resolution,secret_type,secret_redacted,created_at,updated_at,locations,first_path\n";
+    out +=
+        "repository,number,state,resolution,secret_type,secret_redacted,created_at,updated_at,"
+        "locations,first_path\n";
     for (const auto& a : alerts) {
-      out += Csv(a.repository) + "," + std::to_string(a.number) + "," + a.state + "," + a.resolution +
-             "," + Csv(a.secret_type) + "," + Csv(a.secret_redacted) + "," + a.created_at + "," +
-             a.updated_at + "," + std::to_string(a.locations.size()) + "," +
+      out += Csv(a.repository) + "," + std::to_string(a.number) + "," + a.state + "," +
+             a.resolution + "," + Csv(a.secret_type) + "," + Csv(a.secret_redacted) + "," +
+             a.created_at + "," + a.updated_at + "," + std::to_string(a.locations.size()) + "," +
              Csv(a.locations.empty() ? "" : a.locations[0].path) + "\n";
       flush(false);
     }
   } else {
     bool many_repos = args.Has("root");
     out += (many_repos ? Pad("REPOSITORY", 32) : "") + Pad("#", 7) + Pad("STATE", 10) +
-          Pad("RESOLUTION", 16) + Pad("SECRET TYPE", 34) + Pad("SECRET", 24) + "LOCATION\n";
+           Pad("RESOLUTION", 16) + Pad("SECRET TYPE", 34) + Pad("SECRET", 24) + "LOCATION\n";
     for (const auto& a : alerts) {
-      std::string loc = a.locations.empty()
-                            ? ""
-                            : EscapeControl(a.locations[0].path) + ":" + std::to_string(a.locations[0].start_line) +
-                                  (a.locations.size() > 1 ? " (+" + std::to_string(a.locations.size() - 1) + ")" : "");
-      out += (many_repos ? Pad(EscapeControl(a.repository), 32) : "") + Pad(std::to_string(a.number), 7) +
-             Pad(a.state, 10) + Pad(a.resolution.empty() ? "-" : a.resolution, 16) +
-             Pad(a.secret_type, 34) + Pad(EscapeControl(a.secret_redacted), 24) + loc + "\n";
+      std::string loc =
+          a.locations.empty()
+              ? ""
+              : EscapeControl(a.locations[0].path) + ":" +
+                    std::to_string(a.locations[0].start_line) +
+                    (a.locations.size() > 1 ? " (+" + std::to_string(a.locations.size() - 1) + ")"
+                                            : "");
+      out += (many_repos ? Pad(EscapeControl(a.repository), 32) : "") +
+             Pad(std::to_string(a.number), 7) + Pad(a.state, 10) +
+             Pad(a.resolution.empty() ? "-" : a.resolution, 16) + Pad(a.secret_type, 34) +
+             Pad(EscapeControl(a.secret_redacted), 24) + loc + "\n";
       flush(false);
     }
     out += std::to_string(alerts.size()) + " alert" + (alerts.size() == 1 ? "" : "s") + "\n";
@@ -209,7 +221,8 @@ int CloseOrReopen(const Args& args, bool close) {
   }
   auto st = OpenRepoStore(args);
   if (!st.ok()) return ReportError(st.status());
-  auto alert = close ? st->Close(*n, *args.Get("reason"), comment, actor) : st->Reopen(*n, comment, actor);
+  auto alert =
+      close ? st->Close(*n, *args.Get("reason"), comment, actor) : st->Reopen(*n, comment, actor);
   if (!alert.ok()) return ReportError(alert.status());
   std::cout << "alert #" << alert->number << " is now " << alert->state
             << (alert->resolution.empty() ? "" : " (" + alert->resolution + ")") << "\n";
@@ -219,8 +232,9 @@ int CloseOrReopen(const Args& args, bool close) {
 }  // namespace
 
 int RunAlerts(const Argv& argv) {
-  auto args = Args::Parse(argv, {"repo", "root", "state", "secret-type", "format", "reason", "comment", "actor"},
-                          {"help"});
+  auto args = Args::Parse(
+      argv, {"repo", "root", "state", "secret-type", "format", "reason", "comment", "actor"},
+      {"help"});
   if (!args.ok()) return ReportError(args.status());
   if (args->Has("help")) {
     std::cout << kHelp;
@@ -241,24 +255,44 @@ int RunAlerts(const Argv& argv) {
 }
 
 int RunStore(const Argv& argv) {
-  auto args = Args::Parse(argv, {"repo"}, {"help"});
+  auto args = Args::Parse(argv, {"repo", "actor"}, {"help"});
   if (!args.ok()) return ReportError(args.status());
   if (args->Has("help") || args->positional().size() != 1) {
     (args->Has("help") ? std::cout : std::cerr)
         << "usage: secretgate store verify [--repo GITDIR]\n"
            "       secretgate store compact [--repo GITDIR]\n"
+           "       secretgate store repair [--repo GITDIR] [--actor NAME]\n"
            "  verify checks every record's checksum and the hash chain of the journal and\n"
            "  reports each problem as FILE:LINE: reason (exit 2 when damaged).\n"
-           "  compact rebuilds the derived index and snapshot from the journal.\n";
+           "  compact rebuilds the derived index and snapshot from the journal.\n"
+           "  repair mends a damaged journal: the damaged bytes are kept under damaged/, every\n"
+           "  intact record stays, alerts whose records were lost stay open as placeholders, and\n"
+           "  no alert number or event sequence number is ever handed out twice. A missing\n"
+           "  journal is rebuilt from snapshot.bin. Does nothing to a sound store.\n";
     return args->Has("help") ? kExitOk : kExitError;
   }
   log::SetupStderr("warn");
   const std::string& sub = args->positional()[0];
-  if (sub != "verify" && sub != "compact") {
+  if (sub != "verify" && sub != "compact" && sub != "repair") {
     return ReportError(Status::Invalid("unknown store subcommand '" + EscapeControl(sub) + "'"));
   }
   auto st = OpenRepoStore(*args);
   if (!st.ok()) return ReportError(st.status());
+  if (sub == "repair") {
+    auto rep = st->Repair(args->Get("actor").value_or(OsUser()));
+    if (!rep.ok()) return ReportError(rep.status());
+    if (!rep->repaired) {
+      std::cout << "nothing to repair: " << st->dir() << " is sound\n";
+      return kExitOk;
+    }
+    std::cout << "repaired " << st->dir() << ": damage from line " << rep->damaged_line;
+    if (!rep->copy.empty()) std::cout << ", the damaged bytes are kept in " << rep->copy;
+    std::cout << "\n  " << rep->kept_records << " intact record(s) after the damage kept, "
+              << rep->dropped_records << " dropped (no longer fitting), " << rep->lost_alerts
+              << " alert(s) lost and kept open as placeholders; events continue at seq "
+              << rep->next_seq << "\n";
+    return kExitOk;
+  }
   if (sub == "compact") {
     Status s = st->Compact();
     if (!s.ok()) return ReportError(s);
@@ -271,7 +305,8 @@ int RunStore(const Argv& argv) {
     std::cout << p.file << ":" << p.line << ": " << p.reason << "\n";
   }
   if (report->torn_tail_bytes) {
-    std::cout << "note: " << report->torn_tail_bytes << " bytes of an unfinished append at the end (ignored)\n";
+    std::cout << "note: " << report->torn_tail_bytes
+              << " bytes of an unfinished append at the end (ignored)\n";
   }
   std::cout << (report->ok() ? "ok: " : "DAMAGED: ") << report->records << " records, "
             << report->alerts << " alerts, " << report->problems.size() << " problem"

@@ -2,9 +2,10 @@
 // and secretgate post-receive: the post-receive hook, which starts a drain in the background.
 #include <dirent.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
+#include <spdlog/spdlog.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,8 +13,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
-
-#include <spdlog/spdlog.h>
 
 #include "cli/args.h"
 #include "cli/chain.h"
@@ -67,7 +66,8 @@ Result<size_t> Drain(const git::Repository& repo, const config::Config& cfg) {
       git::Oid oid;
       size_t size;
       git_object_t type;
-      if (git::Oid::FromHex(id, &oid) && repo.ReadHeader(oid, &size, &type).ok()) present.push_back(id);
+      if (git::Oid::FromHex(id, &oid) && repo.ReadHeader(oid, &size, &type).ok())
+        present.push_back(id);
     }
     auto result = inspect::ScanObjects(repo, *updates, present, scanner, options);
     if (!result.ok()) return result.status().WithContext("scan-debt entry " + debt.id);
@@ -76,7 +76,12 @@ Result<size_t> Drain(const git::Repository& repo, const config::Config& cfg) {
       ctx.actor = "secretgate-drain";
       ctx.pushed_by = debt.pushed_by;
       auto recorded = RecordDetections(repo, cfg, result->detections, ctx);
-      if (!recorded.ok()) return recorded.status().WithContext("scan-debt entry " + debt.id);
+      // Spooled findings are safe: the entry is done. Unsaved ones keep it for the next drain.
+      if (!recorded.status.ok() && !recorded.spooled) {
+        return recorded.spool_status.WithContext("scan-debt entry " + debt.id +
+                                                 ": recording failed (" +
+                                                 recorded.status.message() + ") and spooling");
+      }
     }
     spdlog::info("drained {}: {} objects scanned, {} findings", debt.id, present.size(),
                  result->detections.size());
@@ -143,7 +148,8 @@ bool HasQueuedDebt(const std::string& dir) {
   bool any = false;
   while (struct dirent* e = ::readdir(d)) {
     std::string_view n = e->d_name;
-    if (n.size() > 5 && n.substr(n.size() - 5) == ".json" && n.find(".tmp.") == std::string_view::npos) {
+    if (n.size() > 5 && n.substr(n.size() - 5) == ".json" &&
+        n.find(".tmp.") == std::string_view::npos) {
       any = true;
       break;
     }
@@ -161,7 +167,8 @@ void SpawnBackgroundDrain(const std::string& git_dir) {
 void SpawnBackgroundNotifyIfDue(const std::string& git_dir, const config::Config* cfg) {
   auto due = NotifyDueAfterPush(git_dir, cfg);
   if (!due) return;
-  SpawnBackground({"notify", "--store=" + due->store_dir, "--log=" + due->log_file, "--quiet"}, true);
+  SpawnBackground({"notify", "--store=" + due->store_dir, "--log=" + due->log_file, "--quiet"},
+                  true);
 }
 
 }  // namespace
@@ -185,7 +192,9 @@ int RunDrain(const Argv& argv) {
     return ReportError(drained.status());
   }
   if (*drained > 0) SpawnBackgroundNotifyIfDue(repo->git_dir(), &*cfg);
-  if (!args->Has("quiet")) std::cout << "drained " << *drained << " scan-debt entr" << (*drained == 1 ? "y" : "ies") << "\n";
+  if (!args->Has("quiet"))
+    std::cout << "drained " << *drained << " scan-debt entr" << (*drained == 1 ? "y" : "ies")
+              << "\n";
   return kExitOk;
 }
 

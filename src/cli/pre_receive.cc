@@ -15,6 +15,7 @@
 #include "inspect/push.h"
 #include "log/log.h"
 #include "policy/policy.h"
+#include "queue/pending.h"
 #include "queue/scan_debt.h"
 #include "report/report.h"
 #include "util/text.h"
@@ -30,8 +31,9 @@ std::string LinePrefix() { return policy::UnderGitLab(Getenv) ? "GL-HOOK-ERR: " 
 
 // An internal error: the fail mode decides. Loud in the log, short for the pusher.
 int Fail(const Status& status, bool fail_closed) {
-  spdlog::error("INTERNAL ERROR, push {} (fail_mode={}): {}", fail_closed ? "REJECTED" : "ACCEPTED UNSCANNED",
-                fail_closed ? "closed" : "open", status.message());
+  spdlog::error("INTERNAL ERROR, push {} (fail_mode={}): {}",
+                fail_closed ? "REJECTED" : "ACCEPTED UNSCANNED", fail_closed ? "closed" : "open",
+                status.message());
   std::cerr << LinePrefix() << "secretgate: internal error: " << EscapeControl(status.message())
             << "\n"
             << LinePrefix() << "secretgate: "
@@ -42,7 +44,8 @@ int Fail(const Status& status, bool fail_closed) {
 }
 
 // Path globs from the exclusions file on the default branch, as it is before this push.
-std::vector<std::string> RepositoryExclusions(const git::Repository& repo, const config::Config& cfg) {
+std::vector<std::string> RepositoryExclusions(const git::Repository& repo,
+                                              const config::Config& cfg) {
   std::string branch = cfg.default_branch.empty() ? repo.HeadBranch() : cfg.default_branch;
   if (branch.empty() || cfg.exclusions_file.empty()) return {};
   if (branch.rfind("refs/", 0) != 0) branch = "refs/heads/" + branch;
@@ -95,12 +98,15 @@ int RunPreReceive(const Argv& argv) {
   if (!repo.ok()) return Fail(repo.status(), fail_closed);
   auto cfg = LoadConfig(&*repo, std::move(early));
   std::string default_log = repo->git_dir() + "/secretgate/secretgate.log";
+  // Where the log goes when the store's directory cannot take it (another user's, a link).
+  const std::string fallback_log = queue::SpoolDir(repo->git_dir()) + "/secretgate.log";
   if (!cfg.ok()) {
-    log::Setup(default_log, "info", false);
+    log::Setup(default_log, "info", false, {fallback_log});
     return Fail(cfg.status(), fail_closed);
   }
   fail_closed = cfg->fail_closed;
-  log::Setup(cfg->log_file.empty() ? default_log : cfg->log_file, cfg->log_level, false);
+  log::Setup(cfg->log_file.empty() ? default_log : cfg->log_file, cfg->log_level, false,
+             {fallback_log}, cfg->store_gid >= 0 ? 0660 : 0600);
   spdlog::debug("phase: config and repository {:.1f} ms", MsSince(start));
 
   auto updates = git::ParseRefUpdates(input);
@@ -115,7 +121,8 @@ int RunPreReceive(const Argv& argv) {
   scan::Scanner scanner(*engine);
   inspect::ScanOptions options;
   options.max_blob_size = cfg->max_blob_size;
-  options.deadline = start + std::chrono::milliseconds(static_cast<int64_t>(cfg->timeout_seconds * 1000));
+  options.deadline =
+      start + std::chrono::milliseconds(static_cast<int64_t>(cfg->timeout_seconds * 1000));
   options.exclude_paths = cfg->exclude_paths;
   for (auto& g : RepositoryExclusions(*repo, *cfg)) options.exclude_paths.push_back(std::move(g));
 
@@ -127,40 +134,56 @@ int RunPreReceive(const Argv& argv) {
   const auto push_options = policy::PushOptions(Getenv);
   const auto bypass_req = policy::RequestedBypass(push_options);
 
+  size_t suppressed = 0;
   for (const auto& d : result->detections) {
     if (d.suppressed()) {
-      spdlog::info("suppressed finding {} at {} (commit {}): {}", d.finding.rule->id,
-                   report::WhereText(d), d.primary() ? d.primary()->commit_sha : "", d.finding.suppressed_by);
+      ++suppressed;
+      spdlog::warn("suppressed finding {} at {} commit {} secret {}: {}", d.finding.rule->id,
+                   report::WhereText(d), d.primary() ? d.primary()->commit_sha : "",
+                   Redact(d.finding.secret), d.finding.suppressed_by);
     }
   }
 
-  // Record first (durably), then decide: an alert someone resolved no longer blocks.
-  std::vector<std::optional<store::RecordOutcome>> outcomes(result->detections.size());
+  // Record first (durably), then decide: an alert someone resolved no longer blocks. The verdict
+  // comes from the scan whatever the store says: a store that cannot record (lock, permissions,
+  // damage) spools the findings and they block exactly as they would have.
+  RecordResult recorded;
+  recorded.outcomes.resize(result->detections.size());
   if (cfg->store) {
     RecordContext ctx;
     ctx.actor = pusher.name;
     ctx.pushed_by = pusher.name;
     phase = Clock::now();
-    auto recorded = RecordDetections(*repo, *cfg, result->detections, ctx);
-    if (!recorded.ok()) return Fail(recorded.status().WithContext("recording alerts"), fail_closed);
-    outcomes = std::move(*recorded);
-    spdlog::debug("phase: recording {} finding(s) {:.1f} ms", result->detections.size(), MsSince(phase));
+    recorded = RecordDetections(*repo, *cfg, result->detections, ctx);
+    spdlog::debug("phase: recording {} finding(s) {:.1f} ms", result->detections.size(),
+                  MsSince(phase));
   }
 
   std::vector<const inspect::Detection*> blocking, warning;
   std::vector<bool> blocks(result->detections.size(), false);
+  std::vector<std::string> modes(result->detections.size());
   for (size_t i = 0; i < result->detections.size(); ++i) {
     const auto& d = result->detections[i];
     if (d.suppressed()) continue;
-    if (outcomes[i] && outcomes[i]->state == "resolved") {
+    const auto& outcome = recorded.outcomes[i];
+    if (outcome && outcome->state == "resolved") {
       spdlog::info("finding {} at {}: alert #{} is resolved, not blocking", d.finding.rule->id,
-                   report::WhereText(d), outcomes[i]->number);
+                   report::WhereText(d), outcome->number);
+      modes[i] = "resolved";
       continue;
     }
-    switch (policy::EffectiveMode(*cfg, *d.finding.rule)) {
-      case config::Mode::kBlock: blocking.push_back(&d); blocks[i] = true; break;
-      case config::Mode::kWarn: warning.push_back(&d); break;
-      case config::Mode::kAudit: break;
+    const config::Mode mode = policy::EffectiveMode(*cfg, *d.finding.rule);
+    modes[i] = std::string(config::ModeName(mode));
+    switch (mode) {
+      case config::Mode::kBlock:
+        blocking.push_back(&d);
+        blocks[i] = true;
+        break;
+      case config::Mode::kWarn:
+        warning.push_back(&d);
+        break;
+      case config::Mode::kAudit:
+        break;
     }
   }
 
@@ -171,6 +194,7 @@ int RunPreReceive(const Argv& argv) {
   for (const auto& u : *updates) {
     if (!u.IsDelete()) popts.tips.push_back(u.new_oid.Hex());
   }
+  std::vector<std::string> notes;  // lines for the pusher after the findings
 
   bool reject = !blocking.empty();
   std::string decision = reject ? "rejected" : "accepted";
@@ -179,20 +203,56 @@ int RunPreReceive(const Argv& argv) {
     std::string verdict = policy::BypassVerdictText(bypass, bypass_req);
     spdlog::warn("bypass requested by {} ({}): {}", pusher.name, pusher.source, verdict);
     if (bypass == policy::BypassVerdict::kGranted) {
+      bool kept = true;
       if (cfg->store) {
         RecordContext ctx;
         ctx.actor = pusher.name;
         ctx.pushed_by = pusher.name;
         ctx.bypass = store::Bypass{bypass_req->reason, bypass_req->comment, pusher.name};
         ctx.bypassed = blocks;
-        auto recorded = RecordDetections(*repo, *cfg, result->detections, ctx);
-        if (!recorded.ok()) return Fail(recorded.status().WithContext("recording the bypass"), fail_closed);
+        RecordResult by = RecordDetections(*repo, *cfg, result->detections, ctx);
+        if (!by.status.ok()) recorded.status = by.status;
+        if (!by.spool_status.ok()) recorded.spool_status = by.spool_status;
+        recorded.spooled = recorded.spooled || by.spooled;
+        // A bypass nobody can ever see was granted is not granted.
+        kept = by.status.ok() || by.spooled;
       }
-      reject = false;
-      decision = "accepted (bypass: " + bypass_req->reason + ")";
-      popts.verdict = report::Verdict::kBypassed;
+      if (kept) {
+        reject = false;
+        decision = "accepted (bypass: " + bypass_req->reason + ")";
+        popts.verdict = report::Verdict::kBypassed;
+      } else {
+        notes.push_back("secretgate: bypass refused: it could not be recorded");
+      }
     } else {
-      popts.note = "secretgate: " + verdict;
+      notes.push_back("secretgate: " + verdict);
+    }
+  }
+
+  // The store could not record: say so, and say whether the findings are safe in the spool.
+  const bool record_failed = !recorded.status.ok();
+  if (record_failed) {
+    spdlog::error("RECORDING FAILED for {} finding(s) of this push: {}; {}", recorded.recorded,
+                  recorded.status.message(),
+                  recorded.spooled
+                      ? "saved to the pending spool, recorded when the store opens again"
+                      : "NOT SAVED: " + recorded.spool_status.message());
+    notes.push_back("secretgate: the alert store could not record these findings: " +
+                    EscapeControl(recorded.status.message()));
+    if (recorded.spooled) {
+      notes.push_back(
+          "secretgate: they were saved and will be recorded when the store works again;"
+          " please tell your administrator");
+    } else {
+      notes.push_back("secretgate: they could not be saved either (" +
+                      EscapeControl(recorded.spool_status.message()) +
+                      "); your administrator must look at the log");
+      // Nothing durable holds what this push would bring in: fail_mode decides, as for any
+      // failure that leaves no record.
+      if (!reject && cfg->fail_closed) {
+        reject = true;
+        decision = "rejected (findings could not be recorded; fail_mode=closed)";
+      }
     }
   }
 
@@ -210,16 +270,22 @@ int RunPreReceive(const Argv& argv) {
       if (!s.ok()) return Fail(s.WithContext("queueing the scan debt"), fail_closed);
       spdlog::warn("scan deadline ({}s) reached: {} objects queued as {} for `secretgate drain`",
                    cfg->timeout_seconds, debt.objects.size(), debt.id);
+      std::cerr << LinePrefix() << "secretgate: the secret scan stopped at its "
+                << cfg->timeout_seconds << "s limit; " << debt.objects.size()
+                << " object(s) of this push will be scanned after it (what is found then is"
+                   " recorded as alerts)\n";
     }
     if (reject_timeout && !reject) {
       reject = true;
       decision = "rejected (timeout)";
-      std::cerr << LinePrefix() << "secretgate: push rejected: the secret scan did not finish within "
+      std::cerr << LinePrefix()
+                << "secretgate: push rejected: the secret scan did not finish within "
                 << cfg->timeout_seconds << "s (on_timeout=reject); push fewer objects at a time\n";
     } else if (!reject) {
       decision += " (timeout: " + std::to_string(result->unscanned.size()) + " objects queued)";
     }
   }
+  for (const auto& n : notes) popts.note += (popts.note.empty() ? "" : "\n") + n;
 
   if (!blocking.empty()) {
     popts.verdict = reject ? report::Verdict::kRejected : popts.verdict;
@@ -228,22 +294,39 @@ int RunPreReceive(const Argv& argv) {
   if (!warning.empty()) {
     report::PusherOptions wopts = popts;
     wopts.verdict = report::Verdict::kWarned;
-    wopts.note.clear();
+    if (!blocking.empty()) wopts.note.clear();  // said once, with the blocking findings
     std::cerr << report::PusherMessage(warning, wopts);
+  } else if (blocking.empty() && !popts.note.empty()) {
+    std::cerr << report::PusherNote(popts.note, popts.gitlab);
   }
 
   const auto& st = result->stats;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-  spdlog::info("push repo={} refs={} pusher={} objects={} blobs={} bytes={} commits={} tags={} "
-               "skipped_binary={} skipped_large={} unscanned={} findings={} blocking={} warning={} "
-               "decision={} quarantine={} duration_ms={}",
-               repo->git_dir(), Summary(*updates), pusher.name, st.objects, st.blobs_scanned,
-               st.bytes_scanned, st.commits, st.tags, st.skipped_binary, st.skipped_large,
-               st.unscanned, result->detections.size(), blocking.size(), warning.size(), decision,
-               result->from_quarantine, ms);
-  for (const auto* d : blocking) {
-    spdlog::warn("finding {} at {} commit {} secret {}", d->finding.rule->id, report::WhereText(*d),
-                 d->primary() ? d->primary()->commit_sha : "", Redact(d->finding.secret));
+  spdlog::info(
+      "push repo={} refs={} pusher={} objects={} blobs={} bytes={} commits={} tags={} "
+      "skipped_binary={} skipped_large={} unscanned={} findings={} blocking={} warning={} "
+      "suppressed={} recorded={} decision={} quarantine={} duration_ms={}",
+      repo->git_dir(), Summary(*updates), pusher.name, st.objects, st.blobs_scanned,
+      st.bytes_scanned, st.commits, st.tags, st.skipped_binary, st.skipped_large, st.unscanned,
+      result->detections.size(), blocking.size(), warning.size(), suppressed,
+      !cfg->store        ? "off"
+      : !record_failed   ? "yes"
+      : recorded.spooled ? "spooled"
+                         : "FAILED",
+      decision, result->from_quarantine, ms);
+  // Every finding, whatever its mode, with what became of it: the log is the record of last
+  // resort when the store could not take it.
+  for (size_t i = 0; i < result->detections.size(); ++i) {
+    const auto& d = result->detections[i];
+    if (d.suppressed()) continue;
+    const auto& outcome = recorded.outcomes[i];
+    spdlog::warn("finding {} at {} commit {} secret {} mode={} alert={}", d.finding.rule->id,
+                 report::WhereText(d), d.primary() ? d.primary()->commit_sha : "",
+                 Redact(d.finding.secret), modes[i],
+                 outcome            ? "#" + std::to_string(outcome->number)
+                 : !cfg->store      ? "off"
+                 : recorded.spooled ? "spooled"
+                                    : "unrecorded");
   }
   if (reject) return kExitFound;
   return RunChainedHooks("pre-receive", hook_dir, repo->git_dir(), input);

@@ -1,12 +1,13 @@
 #include "cli/record.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cstdlib>
 #include <set>
 
-#include <spdlog/spdlog.h>
-
 #include "notify/config.h"
 #include "notify/partner_outbox.h"
+#include "queue/pending.h"
 #include "util/text.h"
 
 namespace sg::cli {
@@ -15,6 +16,7 @@ store::OpenOptions StoreOptionsAt(const std::string& git_dir, const config::Conf
   store::OpenOptions o;
   o.store_secrets = cfg.store_secrets;
   o.repository = git_dir;
+  o.group = cfg.store_gid;
   if (cfg.store_root.empty()) {
     o.dir = git_dir + "/secretgate";
   } else {
@@ -22,10 +24,6 @@ store::OpenOptions StoreOptionsAt(const std::string& git_dir, const config::Conf
     o.server_wide = true;
   }
   return o;
-}
-
-Result<store::Store> OpenStoreAt(const std::string& git_dir, const config::Config& cfg) {
-  return store::Store::Open(StoreOptionsAt(git_dir, cfg));
 }
 
 namespace {
@@ -72,69 +70,157 @@ void HandOffToPartners(const config::Config& cfg, const store::Store& st,
 
 }  // namespace
 
+Result<store::Store> OpenStoreAt(const std::string& git_dir, const config::Config& cfg) {
+  auto st = store::Store::Open(StoreOptionsAt(git_dir, cfg));
+  if (st.ok() && queue::HasPending(queue::SpoolDir(git_dir))) ApplyPending(git_dir, cfg, *st);
+  return st;
+}
+
 Result<store::Store> OpenStore(const git::Repository& repo, const config::Config& cfg) {
   return OpenStoreAt(repo.git_dir(), cfg);
 }
 
-Result<std::vector<std::optional<store::RecordOutcome>>> RecordDetections(
-    const git::Repository& repo, const config::Config& cfg,
-    const std::vector<inspect::Detection>& detections, const RecordContext& ctx) {
-  std::vector<std::optional<store::RecordOutcome>> out(detections.size());
-  std::vector<store::Observation> obs;
-  std::vector<size_t> first_obs(detections.size(), SIZE_MAX);
-  std::vector<store::Observation> bypassed_obs;
-  std::vector<size_t> first_bypassed(detections.size(), SIZE_MAX);
+Result<store::Store> OpenStoreDir(const std::string& store_dir, const config::Config& cfg) {
+  auto opts = store::OptionsForStoreDir(store_dir);
+  if (!opts.ok()) return opts.status();
+  opts->group = cfg.store_gid;
+  auto st = store::Store::Open(*opts);
+  if (!st.ok()) return st.status();
+  // The repository of a store: the journal names it in a server-wide root; a store of its own
+  // is <git-dir>/secretgate.
+  std::string git_dir = opts->server_wide ? opts->repository : "";
+  if (git_dir.empty()) {
+    git_dir = store_dir;
+    while (git_dir.size() > 1 && git_dir.back() == '/') git_dir.pop_back();
+    const size_t slash = git_dir.find_last_of('/');
+    git_dir = slash == std::string::npos ? "." : git_dir.substr(0, slash);
+  }
+  if (queue::HasPending(queue::SpoolDir(git_dir))) ApplyPending(git_dir, cfg, *st);
+  return st;
+}
+
+int ApplyPending(const std::string& git_dir, const config::Config& cfg, store::Store& st) {
+  if (!st.read_only_reason().ok() || !st.damage().ok()) return 0;
+  const std::string spool = queue::SpoolDir(git_dir);
+  int applied = 0;
+  for (auto& entry : queue::ListPending(spool)) {
+    if (!entry.pending.ok()) {
+      spdlog::error("pending records {} cannot be applied: {}", entry.id,
+                    entry.pending.status().message());
+      continue;
+    }
+    const queue::Pending& p = *entry.pending;
+    auto rec = st.Record(p.observations, p.bypass, p.actor);
+    if (!rec.ok()) {
+      spdlog::warn("pending records {} stay spooled: {}", entry.id, rec.status().message());
+      break;  // the store refuses now; the next open tries again
+    }
+    HandOffToPartners(cfg, st, git_dir, p.observations, *rec);
+    std::string numbers;
+    for (const auto& o : *rec)
+      numbers += (numbers.empty() ? "#" : ", #") + std::to_string(o.number);
+    spdlog::warn(
+        "applied pending records {} (spooled {} because: {}): {} finding(s) recorded as alert(s) "
+        "{}",
+        entry.id, p.created_at, p.reason, p.observations.size(), numbers);
+    if (Status s = queue::RemovePending(spool, entry.id); !s.ok()) {
+      // Recording the same observations twice only adds nothing (alerts are deduplicated).
+      spdlog::error("cannot remove applied pending records {}: {}", entry.id, s.message());
+    }
+    ++applied;
+  }
+  return applied;
+}
+
+namespace {
+
+// Saves what the store refused to take to the repository's pending spool.
+Status SpoolFindings(const git::Repository& repo, const config::Config& cfg, const Status& why,
+                     const std::vector<store::Observation>& obs,
+                     const std::optional<store::Bypass>& bypass, const std::string& actor) {
+  queue::Pending p;
+  p.reason = why.message();
+  p.actor = actor;
+  p.bypass = bypass;
+  p.observations = obs;
+  Status s = queue::WritePending(queue::SpoolDir(repo.git_dir()), p, cfg.store_gid);
+  if (s.ok()) {
+    spdlog::warn("{} finding(s) saved to the pending spool as {} (the store said: {})", obs.size(),
+                 p.id, why.message());
+  }
+  return s;
+}
+
+store::Observation ObservationOf(const inspect::Detection& d, const inspect::Origin& o,
+                                 const RecordContext& ctx, const std::string& now) {
+  store::Observation ob;
+  ob.rule_id = d.finding.rule->id;
+  ob.display_name = d.finding.rule->name;
+  ob.provider = d.finding.rule->provider;
+  ob.secret = d.finding.secret;
+  ob.secret_redacted = Redact(d.finding.secret);
+  ob.location.commit_sha = o.commit_sha;
+  ob.location.path = o.path.empty() && d.where == inspect::Where::kCommitMessage
+                         ? "(commit message)"
+                     : o.path.empty() && d.where == inspect::Where::kTagMessage ? "(tag message)"
+                                                                                : o.path;
+  ob.location.blob_sha = d.blob_sha;
+  ob.location.ref = o.ref;
+  ob.location.pushed_by = ctx.pushed_by;
+  ob.location.pushed_at = ctx.pushed_by.empty() ? "" : now;
+  ob.location.start_line = d.finding.start_line;
+  ob.location.end_line = d.finding.end_line;
+  ob.location.start_column = d.finding.start_column;
+  ob.location.end_column = d.finding.end_column;
+  return ob;
+}
+
+}  // namespace
+
+RecordResult RecordDetections(const git::Repository& repo, const config::Config& cfg,
+                              const std::vector<inspect::Detection>& detections,
+                              const RecordContext& ctx) {
+  RecordResult out;
+  out.outcomes.resize(detections.size());
+  // Two appends at most: the findings without a bypass, and those the bypass covers.
+  std::vector<store::Observation> groups[2];
+  std::vector<size_t> first[2] = {std::vector<size_t>(detections.size(), SIZE_MAX),
+                                  std::vector<size_t>(detections.size(), SIZE_MAX)};
   const std::string now = NowRfc3339();
   for (size_t i = 0; i < detections.size(); ++i) {
     const auto& d = detections[i];
     if (d.suppressed()) continue;
-    bool bypassed = ctx.bypass && (ctx.bypassed.empty() || ctx.bypassed[i]);
-    auto& target = bypassed ? bypassed_obs : obs;
-    auto& first = bypassed ? first_bypassed : first_obs;
+    const int g = ctx.bypass && (ctx.bypassed.empty() || ctx.bypassed[i]) ? 1 : 0;
     std::vector<inspect::Origin> origins = d.origins;
     if (origins.empty()) origins.push_back({});
     for (const auto& o : origins) {
-      store::Observation ob;
-      ob.rule_id = d.finding.rule->id;
-      ob.display_name = d.finding.rule->name;
-      ob.provider = d.finding.rule->provider;
-      ob.secret = d.finding.secret;
-      ob.secret_redacted = Redact(d.finding.secret);
-      ob.location.commit_sha = o.commit_sha;
-      ob.location.path = o.path.empty() && d.where == inspect::Where::kCommitMessage
-                             ? "(commit message)"
-                             : o.path.empty() && d.where == inspect::Where::kTagMessage
-                                   ? "(tag message)"
-                                   : o.path;
-      ob.location.blob_sha = d.blob_sha;
-      ob.location.ref = o.ref;
-      ob.location.pushed_by = ctx.pushed_by;
-      ob.location.pushed_at = ctx.pushed_by.empty() ? "" : now;
-      ob.location.start_line = d.finding.start_line;
-      ob.location.end_line = d.finding.end_line;
-      ob.location.start_column = d.finding.start_column;
-      ob.location.end_column = d.finding.end_column;
-      if (first[i] == SIZE_MAX) first[i] = target.size();
-      target.push_back(std::move(ob));
+      if (first[g][i] == SIZE_MAX) first[g][i] = groups[g].size();
+      groups[g].push_back(ObservationOf(d, o, ctx, now));
     }
   }
-  if (obs.empty() && bypassed_obs.empty()) return out;
+  out.recorded = groups[0].size() + groups[1].size();
+  if (out.recorded == 0) return out;
   auto st = OpenStore(repo, cfg);
-  if (!st.ok()) return st.status();
-  if (!obs.empty()) {
-    auto rec = st->Record(obs, std::nullopt, ctx.actor);
-    if (!rec.ok()) return rec.status();
-    HandOffToPartners(cfg, *st, repo.git_dir(), obs, *rec);
-    for (size_t i = 0; i < detections.size(); ++i) {
-      if (first_obs[i] != SIZE_MAX) out[i] = (*rec)[first_obs[i]];
+  for (int g = 0; g < 2; ++g) {
+    if (groups[g].empty()) continue;
+    const std::optional<store::Bypass> bypass = g == 1 ? ctx.bypass : std::nullopt;
+    Result<std::vector<store::RecordOutcome>> rec =
+        st.ok() ? st->Record(groups[g], bypass, ctx.actor)
+                : Result<std::vector<store::RecordOutcome>>(st.status());
+    if (!rec.ok()) {
+      // The scan's verdict stands whatever the store says; what it found must not be lost.
+      out.status = rec.status();
+      out.spool_status = SpoolFindings(repo, cfg, rec.status(), groups[g], bypass, ctx.actor);
+      out.spooled = out.spool_status.ok();
+      if (!out.spooled) {
+        spdlog::error("cannot save {} finding(s) to the pending spool either: {}", groups[g].size(),
+                      out.spool_status.message());
+      }
+      continue;
     }
-  }
-  if (!bypassed_obs.empty()) {
-    auto rec = st->Record(bypassed_obs, ctx.bypass, ctx.actor);
-    if (!rec.ok()) return rec.status();
-    HandOffToPartners(cfg, *st, repo.git_dir(), bypassed_obs, *rec);
+    HandOffToPartners(cfg, *st, repo.git_dir(), groups[g], *rec);
     for (size_t i = 0; i < detections.size(); ++i) {
-      if (first_bypassed[i] != SIZE_MAX) out[i] = (*rec)[first_bypassed[i]];
+      if (first[g][i] != SIZE_MAX) out.outcomes[i] = (*rec)[first[g][i]];
     }
   }
   return out;

@@ -1,7 +1,7 @@
 // secretgate scan PATH [--format text|json] [--no-store]
-#include <iostream>
-
 #include <spdlog/spdlog.h>
+
+#include <iostream>
 
 #include "cli/args.h"
 #include "cli/commands.h"
@@ -77,8 +77,18 @@ int RunScan(const Argv& argv) {
   if (repo && cfg->store && !args->Has("no-store") && !result->detections.empty()) {
     RecordContext ctx;
     ctx.actor = OsUser();
-    auto recorded = RecordDetections(*repo, *cfg, result->detections, ctx);
-    if (!recorded.ok()) return ReportError(recorded.status().WithContext("recording alerts"));
+    RecordResult recorded = RecordDetections(*repo, *cfg, result->detections, ctx);
+    if (!recorded.status.ok() && !recorded.spooled) {
+      return ReportError(
+          recorded.status.WithContext("recording alerts (and saving them to the "
+                                      "pending spool: " +
+                                      recorded.spool_status.message() + ")"));
+    }
+    if (!recorded.status.ok()) {
+      std::cerr << "secretgate: warning: the alert store could not record the findings ("
+                << recorded.status.message()
+                << "); they were saved and will be recorded when the store opens again\n";
+    }
   }
   std::cout << (format == "json" ? report::ScanJson(shown) : report::ScanText(shown));
   return shown.empty() ? kExitOk : kExitFound;

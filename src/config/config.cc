@@ -1,10 +1,10 @@
 #include "config/config.h"
 
+#include <grp.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <cstdlib>
-
-#include <toml++/toml.h>
 
 #include "build_config.h"
 #include "util/fs.h"
@@ -51,10 +51,18 @@ const std::vector<Key>& Table() {
   static const std::vector<Key> keys = {
       {{"rules", "secretgate.rules", "<prefix>/share/secretgate/rules",
         "Rule files or directories (every *.toml in a directory) to load."},
-       true, [](Config& c, const std::vector<std::string>& v) { c.rules = v; return std::string(); }},
-      {{"extra_rules", "secretgate.extraRules", "[]", "Rule files or directories added to `rules`."},
        true,
-       [](Config& c, const std::vector<std::string>& v) { c.extra_rules = v; return std::string(); }},
+       [](Config& c, const std::vector<std::string>& v) {
+         c.rules = v;
+         return std::string();
+       }},
+      {{"extra_rules", "secretgate.extraRules", "[]",
+        "Rule files or directories added to `rules`."},
+       true,
+       [](Config& c, const std::vector<std::string>& v) {
+         c.extra_rules = v;
+         return std::string();
+       }},
       {{"gitleaks_configs", "secretgate.gitleaksConfig", "[]",
         "gitleaks TOML configs to translate and add as rules."},
        true,
@@ -64,14 +72,16 @@ const std::vector<Key>& Table() {
        }},
       {{"max_blob_size", "secretgate.maxBlobSize", "10MiB",
         "Blobs larger than this are skipped (and the skip logged)."},
-       false, [](Config& c, const std::vector<std::string>& v) { return SetSize(c.max_blob_size, v[0]); }},
+       false,
+       [](Config& c, const std::vector<std::string>& v) { return SetSize(c.max_blob_size, v[0]); }},
       {{"max_findings_shown", "secretgate.maxFindingsShown", "5",
         "How many findings the pusher sees; the rest are counted."},
        false,
        [](Config& c, const std::vector<std::string>& v) {
          char* end = nullptr;
          long n = std::strtol(v[0].c_str(), &end, 10);
-         if (!end || *end || n < 1 || n > 1000) return "expected a number from 1 to 1000, got '" + v[0] + "'";
+         if (!end || *end || n < 1 || n > 1000)
+           return "expected a number from 1 to 1000, got '" + v[0] + "'";
          c.max_findings_shown = static_cast<int>(n);
          return std::string();
        }},
@@ -79,13 +89,20 @@ const std::vector<Key>& Table() {
         "On an internal error: `open` accepts the push (and logs loudly), `closed` rejects it."},
        false,
        [](Config& c, const std::vector<std::string>& v) {
-         if (v[0] == "open") c.fail_closed = false;
-         else if (v[0] == "closed") c.fail_closed = true;
-         else return "expected open or closed, got '" + v[0] + "'";
+         if (v[0] == "open")
+           c.fail_closed = false;
+         else if (v[0] == "closed")
+           c.fail_closed = true;
+         else
+           return "expected open or closed, got '" + v[0] + "'";
          return std::string();
        }},
       {{"log_file", "secretgate.logFile", "<git-dir>/secretgate/secretgate.log", "Log file."},
-       false, [](Config& c, const std::vector<std::string>& v) { c.log_file = v[0]; return std::string(); }},
+       false,
+       [](Config& c, const std::vector<std::string>& v) {
+         c.log_file = v[0];
+         return std::string();
+       }},
       {{"log_level", "secretgate.logLevel", "info", "trace, debug, info, warn, error or off."},
        false,
        [](Config& c, const std::vector<std::string>& v) {
@@ -100,25 +117,52 @@ const std::vector<Key>& Table() {
        }},
       {{"cache_dir", "secretgate.cacheDir", "/var/cache/secretgate (if writable)",
         "Where compiled rule databases are cached."},
-       false, [](Config& c, const std::vector<std::string>& v) { c.cache_dir = v[0]; return std::string(); }},
+       false,
+       [](Config& c, const std::vector<std::string>& v) {
+         c.cache_dir = v[0];
+         return std::string();
+       }},
       {{"store_root", "secretgate.storeRoot", "<git-dir>/secretgate",
         "A server-wide alert store directory; empty keeps one store per repository."},
-       false, [](Config& c, const std::vector<std::string>& v) { c.store_root = v[0]; return std::string(); }},
+       false,
+       [](Config& c, const std::vector<std::string>& v) {
+         c.store_root = v[0];
+         return std::string();
+       }},
+      {{"store_group", "secretgate.storeGroup", "(none: private to the user)",
+        "Share stores, logs and spooled findings with this group (several OS users pushing)."},
+       false,
+       [](Config& c, const std::vector<std::string>& v) {
+         if (v[0].empty()) {
+           c.store_group.clear();
+           c.store_gid = -1;
+           return std::string();
+         }
+         struct group* g = ::getgrnam(v[0].c_str());
+         if (!g) return "no such group '" + v[0] + "'";
+         c.store_group = v[0];
+         c.store_gid = static_cast<int>(g->gr_gid);
+         return std::string();
+       }},
       {{"store_secrets", "secretgate.storeSecrets", "false",
         "Store plain secrets in alerts (off: only a keyed hash and a redacted preview)."},
-       false, [](Config& c, const std::vector<std::string>& v) { return SetBool(c.store_secrets, v[0]); }},
+       false,
+       [](Config& c, const std::vector<std::string>& v) { return SetBool(c.store_secrets, v[0]); }},
       {{"store", "secretgate.store", "true", "Record findings as alerts in the store."},
-       false, [](Config& c, const std::vector<std::string>& v) { return SetBool(c.store, v[0]); }},
+       false,
+       [](Config& c, const std::vector<std::string>& v) { return SetBool(c.store, v[0]); }},
       {{"mode", "secretgate.mode", "block",
         "block rejects a push with secrets, warn accepts it with a warning, audit only records."},
-       false, [](Config& c, const std::vector<std::string>& v) { return SetMode(c.mode, v[0]); }},
+       false,
+       [](Config& c, const std::vector<std::string>& v) { return SetMode(c.mode, v[0]); }},
       {{"timeout", "secretgate.timeout", "4",
         "Seconds a push may spend scanning; the rest is queued for `secretgate drain`."},
        false,
        [](Config& c, const std::vector<std::string>& v) {
          char* end = nullptr;
          double d = std::strtod(v[0].c_str(), &end);
-         if (!end || *end || d <= 0 || d > 3600) return "expected seconds (0 < t <= 3600), got '" + v[0] + "'";
+         if (!end || *end || d <= 0 || d > 3600)
+           return "expected seconds (0 < t <= 3600), got '" + v[0] + "'";
          c.timeout_seconds = d;
          return std::string();
        }},
@@ -126,30 +170,54 @@ const std::vector<Key>& Table() {
         "accept or reject a push whose scan did not finish in time."},
        false,
        [](Config& c, const std::vector<std::string>& v) {
-         if (v[0] == "accept") c.reject_on_timeout = false;
-         else if (v[0] == "reject") c.reject_on_timeout = true;
-         else return "expected accept or reject, got '" + v[0] + "'";
+         if (v[0] == "accept")
+           c.reject_on_timeout = false;
+         else if (v[0] == "reject")
+           c.reject_on_timeout = true;
+         else
+           return "expected accept or reject, got '" + v[0] + "'";
          return std::string();
        }},
       {{"allow_bypass", "secretgate.allowBypass", "false",
         "Let pushers bypass a block with `git push -o secretgate.bypass=REASON`."},
-       false, [](Config& c, const std::vector<std::string>& v) { return SetBool(c.allow_bypass, v[0]); }},
+       false,
+       [](Config& c, const std::vector<std::string>& v) { return SetBool(c.allow_bypass, v[0]); }},
       {{"bypass_users", "secretgate.bypassUser", "[] (everyone)",
         "When set, only these users may bypass."},
        true,
-       [](Config& c, const std::vector<std::string>& v) { c.bypass_users = v; return std::string(); }},
+       [](Config& c, const std::vector<std::string>& v) {
+         c.bypass_users = v;
+         return std::string();
+       }},
+      {{"exclusions_editors", "secretgate.exclusionsEditor", "bypass_users",
+        "Pushers whose changes to the exclusions file are honoured; others' are ignored."},
+       true,
+       [](Config& c, const std::vector<std::string>& v) {
+         c.exclusions_editors = v;
+         c.exclusions_editors_set = true;
+         return std::string();
+       }},
       {{"exclude_paths", "secretgate.excludePath", "[]",
         "Path globs whose findings are suppressed (and logged)."},
        true,
-       [](Config& c, const std::vector<std::string>& v) { c.exclude_paths = v; return std::string(); }},
+       [](Config& c, const std::vector<std::string>& v) {
+         c.exclude_paths = v;
+         return std::string();
+       }},
       {{"exclusions_file", "secretgate.exclusionsFile", ".secretgate-exclusions",
         "File on the default branch listing path globs to exclude."},
        false,
-       [](Config& c, const std::vector<std::string>& v) { c.exclusions_file = v[0]; return std::string(); }},
+       [](Config& c, const std::vector<std::string>& v) {
+         c.exclusions_file = v[0];
+         return std::string();
+       }},
       {{"default_branch", "secretgate.defaultBranch", "HEAD",
         "The branch whose exclusions file counts."},
        false,
-       [](Config& c, const std::vector<std::string>& v) { c.default_branch = v[0]; return std::string(); }},
+       [](Config& c, const std::vector<std::string>& v) {
+         c.default_branch = v[0];
+         return std::string();
+       }},
   };
   return keys;
 }
@@ -166,9 +234,12 @@ std::string NodeToString(const toml::node& n) {
 
 std::string_view ModeName(Mode m) {
   switch (m) {
-    case Mode::kBlock: return "block";
-    case Mode::kWarn: return "warn";
-    case Mode::kAudit: return "audit";
+    case Mode::kBlock:
+      return "block";
+    case Mode::kWarn:
+      return "warn";
+    case Mode::kAudit:
+      return "audit";
   }
   return "block";
 }
@@ -184,8 +255,9 @@ const std::vector<KeyDoc>& Keys() {
   static const std::vector<KeyDoc> docs = [] {
     std::vector<KeyDoc> d;
     for (const auto& k : Table()) d.push_back(k.doc);
-    d.push_back({"rule_modes", "secretgate.ruleMode", "{}",
-                 "Per-rule mode: a table `rule-id = \"warn\"` (git: `secretgate.ruleMode id=warn`)."});
+    d.push_back(
+        {"rule_modes", "secretgate.ruleMode", "{}",
+         "Per-rule mode: a table `rule-id = \"warn\"` (git: `secretgate.ruleMode id=warn`)."});
     return d;
   }();
   return docs;
@@ -259,7 +331,8 @@ Result<Config> LoadFile(const std::string& path, bool must_exist) {
       const toml::array* a = node.as_array();
       if (!a) return Status::Invalid(where + ": " + key + " must be an array of strings");
       for (const auto& e : *a) {
-        if (!e.is_string()) return Status::Invalid(where + ": " + key + " must contain only strings");
+        if (!e.is_string())
+          return Status::Invalid(where + ": " + key + " must contain only strings");
         values.push_back(*e.value<std::string>());
       }
     } else {
@@ -288,7 +361,9 @@ Status ApplyGitConfig(Config& cfg,
   for (const auto& v : get("secretgate.ruleMode")) {
     size_t eq = v.find('=');
     auto m = eq == std::string::npos ? std::nullopt : ParseMode(v.substr(eq + 1));
-    if (!m) return Status::Invalid("git config secretgate.ruleMode: expected RULE-ID=MODE, got '" + v + "'");
+    if (!m)
+      return Status::Invalid("git config secretgate.ruleMode: expected RULE-ID=MODE, got '" + v +
+                             "'");
     cfg.rule_modes[v.substr(0, eq)] = *m;
   }
   return Status::Ok();

@@ -18,24 +18,29 @@ std::string_view ModeName(Mode m);
 std::optional<Mode> ParseMode(std::string_view s);
 
 struct Config {
-  std::vector<std::string> rules;        // rule files or directories
-  std::vector<std::string> extra_rules;  // added to `rules`
+  std::vector<std::string> rules;             // rule files or directories
+  std::vector<std::string> extra_rules;       // added to `rules`
   std::vector<std::string> gitleaks_configs;  // gitleaks TOML files, translated on load
   int64_t max_blob_size = 10 << 20;
   int max_findings_shown = 5;
   bool fail_closed = false;
-  std::string log_file;    // empty: <git-dir>/secretgate/secretgate.log
+  std::string log_file;  // empty: <git-dir>/secretgate/secretgate.log
   std::string log_level = "info";
-  std::string cache_dir;   // empty: see DefaultCacheDir()
-  std::string store_root;  // empty: <git-dir>/secretgate (one store per repository)
+  std::string cache_dir;    // empty: see DefaultCacheDir()
+  std::string store_root;   // empty: <git-dir>/secretgate (one store per repository)
+  std::string store_group;  // empty: stores and spools are private to the user
+  int store_gid = -1;       // the group's id, resolved when the key is read
   bool store_secrets = false;
-  bool store = true;       // record alerts
+  bool store = true;  // record alerts
   Mode mode = Mode::kBlock;
   std::map<std::string, Mode> rule_modes;  // [rule_modes] id = "warn"
   double timeout_seconds = 4.0;
   bool reject_on_timeout = false;
   bool allow_bypass = false;
-  std::vector<std::string> bypass_users;   // empty: anyone, when allowed
+  std::vector<std::string> bypass_users;  // empty: anyone, when allowed
+  // Who may change the exclusions file (policy::MayEditExclusions); unset: bypass_users.
+  std::vector<std::string> exclusions_editors;
+  bool exclusions_editors_set = false;
   std::vector<std::string> exclude_paths;  // globs
   std::string exclusions_file = ".secretgate-exclusions";
   std::string default_branch;  // empty: HEAD of the repository

@@ -1,8 +1,7 @@
 #include "report/report.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "util/text.h"
@@ -22,17 +21,32 @@ std::string Prefix(const std::vector<std::string>& lines, bool gitlab) {
   return out;
 }
 
+std::vector<std::string> NoteLines(const std::string& note) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at < note.size()) {
+    const size_t nl = note.find('\n', at);
+    out.push_back(note.substr(at, nl == std::string::npos ? std::string::npos : nl - at));
+    if (nl == std::string::npos) break;
+    at = nl + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string WhereText(const inspect::Detection& d) {
   const inspect::Origin* o = d.primary();
-  std::string pos = std::to_string(d.finding.start_line) + ":" + std::to_string(d.finding.start_column);
+  std::string pos =
+      std::to_string(d.finding.start_line) + ":" + std::to_string(d.finding.start_column);
   switch (d.where) {
-    case inspect::Where::kCommitMessage: return "commit message, line " + pos;
+    case inspect::Where::kCommitMessage:
+      return "commit message, line " + pos;
     case inspect::Where::kTagMessage:
       return "tag message" + (o && !o->ref.empty() ? " of " + EscapeControl(o->ref) : "") +
              ", line " + pos;
-    case inspect::Where::kFile: break;
+    case inspect::Where::kFile:
+      break;
   }
   if (!o || o->path.empty()) return "blob " + Short(d.blob_sha) + ", line " + pos;
   return EscapeControl(o->path) + ":" + pos;
@@ -42,7 +56,7 @@ std::string PusherMessage(const std::vector<const inspect::Detection*>& detectio
                           const PusherOptions& options) {
   std::vector<std::string> L;
   size_t n = detections.size();
-  const char* head = options.verdict == Verdict::kRejected ? "push rejected"
+  const char* head = options.verdict == Verdict::kRejected   ? "push rejected"
                      : options.verdict == Verdict::kBypassed ? "push accepted (bypass recorded)"
                                                              : "warning";
   L.push_back("");
@@ -57,7 +71,8 @@ std::string PusherMessage(const std::vector<const inspect::Detection*>& detectio
                 d.finding.rule->id + ")");
     L.push_back("      where:  " + WhereText(d));
     if (o && !o->commit_sha.empty()) {
-      L.push_back("      commit: " + o->commit_sha + (o->ref.empty() ? "" : " on " + EscapeControl(o->ref)));
+      L.push_back("      commit: " + o->commit_sha +
+                  (o->ref.empty() ? "" : " on " + EscapeControl(o->ref)));
     } else if (o && !o->ref.empty()) {
       L.push_back("      ref:    " + EscapeControl(o->ref));
     }
@@ -76,13 +91,15 @@ std::string PusherMessage(const std::vector<const inspect::Detection*>& detectio
       if (!o || o->commit_sha.empty()) continue;
       if (std::find(done.begin(), done.end(), o->commit_sha) != done.end()) continue;
       done.push_back(o->commit_sha);
-      bool tip = std::find(options.tips.begin(), options.tips.end(), o->commit_sha) != options.tips.end();
+      bool tip =
+          std::find(options.tips.begin(), options.tips.end(), o->commit_sha) != options.tips.end();
       if (tip) {
         L.push_back("       " + Short(o->commit_sha) +
                     " is the last commit: edit the file, then `git commit --amend`");
       } else {
         L.push_back("       " + Short(o->commit_sha) + " is an earlier commit: `git rebase -i " +
-                    o->commit_sha + "~1`, mark it `edit`, fix, `git commit --amend`, "
+                    o->commit_sha +
+                    "~1`, mark it `edit`, fix, `git commit --amend`, "
                     "`git rebase --continue`");
       }
     }
@@ -93,23 +110,29 @@ std::string PusherMessage(const std::vector<const inspect::Detection*>& detectio
     L.push_back("     compromised. Revoke it at its provider and issue a new one.");
     if (options.bypass_allowed) {
       L.push_back("  If this is not a real secret, you may push anyway with a reason:");
-      L.push_back("     git push -o secretgate.bypass=false_positive|used_in_tests|will_fix_later "
-                  "[-o secretgate.comment=\"why\"]");
+      L.push_back(
+          "     git push -o secretgate.bypass=false_positive|used_in_tests|will_fix_later "
+          "[-o secretgate.comment=\"why\"]");
     }
   } else {
-    L.push_back("Rotate any real credential above: a pushed secret must be considered compromised.");
+    L.push_back(
+        "Rotate any real credential above: a pushed secret must be considered compromised.");
   }
-  if (!options.note.empty()) L.push_back(options.note);
+  for (const auto& line : NoteLines(options.note)) L.push_back(line);
   L.push_back("");
   return Prefix(L, options.gitlab);
+}
+
+std::string PusherNote(const std::string& note, bool gitlab) {
+  return Prefix(NoteLines(note), gitlab);
 }
 
 std::string ScanText(const std::vector<const inspect::Detection*>& detections) {
   std::ostringstream o;
   for (const auto* d : detections) {
     const inspect::Origin* org = d->primary();
-    o << WhereText(*d) << ": " << d->finding.rule->id << " (" << EscapeControl(d->finding.rule->name)
-      << ") " << Redact(d->finding.secret);
+    o << WhereText(*d) << ": " << d->finding.rule->id << " ("
+      << EscapeControl(d->finding.rule->name) << ") " << Redact(d->finding.secret);
     if (org && !org->commit_sha.empty()) o << " commit " << org->commit_sha;
     o << '\n';
   }
@@ -129,11 +152,13 @@ std::string ScanJson(const std::vector<const inspect::Detection*>& detections) {
     j["end_line"] = d->finding.end_line;
     j["start_column"] = d->finding.start_column;
     j["end_column"] = d->finding.end_column;
-    j["commit_sha"] = o && !o->commit_sha.empty() ? nlohmann::json(o->commit_sha) : nlohmann::json(nullptr);
+    j["commit_sha"] =
+        o && !o->commit_sha.empty() ? nlohmann::json(o->commit_sha) : nlohmann::json(nullptr);
     j["blob_sha"] = d->blob_sha.empty() ? nlohmann::json(nullptr) : nlohmann::json(d->blob_sha);
     j["secret_redacted"] = Redact(d->finding.secret);
     if (d->where != inspect::Where::kFile) {
-      j["location_type"] = d->where == inspect::Where::kCommitMessage ? "commit_message" : "tag_message";
+      j["location_type"] =
+          d->where == inspect::Where::kCommitMessage ? "commit_message" : "tag_message";
     }
     arr.push_back(std::move(j));
   }

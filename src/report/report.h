@@ -18,12 +18,15 @@ struct PusherOptions {
   bool bypass_allowed = false;    // tell the pusher how to bypass
   // The tip commit of each pushed ref, to tell "amend" from "rebase".
   std::vector<std::string> tips;
-  std::string note;               // an extra line (e.g. a timeout notice)
+  std::string note;               // extra lines, '\n'-separated (bypass verdict, store trouble)
 };
 
 // The pusher's message for `detections` (already free of suppressed ones).
 std::string PusherMessage(const std::vector<const inspect::Detection*>& detections,
                           const PusherOptions& options);
+
+// `note`'s lines on their own (when there is no finding to show them with).
+std::string PusherNote(const std::string& note, bool gitlab);
 
 // Describes where a detection is, e.g. "config/app.env:12:7" or "commit message".
 std::string WhereText(const inspect::Detection& d);

@@ -1,6 +1,7 @@
 #include "e2e/git_server.h"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <stdexcept>
@@ -14,8 +15,9 @@ GitServer::GitServer(bool protect) {
   WriteFile(dir_ / "home/.gitconfig",
             "[user]\n\tname = Test Pusher\n\temail = pusher@example.invalid\n"
             "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n");
-  auto r = Sh(Env() + " git init -q --bare server.git && git init -q work && "
-                      "cd work && git remote add origin ../server.git",
+  auto r = Sh(Env() +
+                  " git init -q --bare server.git && git init -q work && "
+                  "cd work && git remote add origin ../server.git",
               dir_.path());
   if (r.code != 0) throw std::runtime_error("git init failed: " + r.err);
   if (protect) {
@@ -41,18 +43,55 @@ void GitServer::SetConfig(const std::string& extra) {
 }
 
 std::string GitServer::Env() const {
-  return "HOME=" + Quote(dir_ / "home") + " GIT_CONFIG_NOSYSTEM=1 SECRETGATE_CONFIG=" +
-         Quote(config_path());
+  return "HOME=" + Quote(dir_ / "home") +
+         " GIT_CONFIG_NOSYSTEM=1 SECRETGATE_CONFIG=" + Quote(config_path());
 }
 
-RunResult GitServer::InWork(const std::string& cmd) const { return Sh(Env() + " " + cmd, work()); }
-RunResult GitServer::InBare(const std::string& cmd) const { return Sh(Env() + " " + cmd, bare()); }
+RunResult GitServer::InWork(const std::string& cmd) const {
+  return Sh(AsUser() + "env " + Env() + " sh -c " + Quote(cmd), work());
+}
+RunResult GitServer::InBare(const std::string& cmd) const {
+  return Sh(AsUser() + "env " + Env() + " sh -c " + Quote(cmd), bare());
+}
 
 RunResult GitServer::Sg(const std::string& args) const {
-  return Sh("export " + Env() + "; " + Quote(Binary()) + " " + args, work());
+  return Sh(AsUser() + "env " + Env() + " sh -c " + Quote(Quote(Binary()) + " " + args), work());
 }
 
-void GitServer::Commit(const std::map<std::string, std::string>& files, const std::string& message) {
+std::string GitServer::AsUser() const {
+  return user_.empty() ? "" : "runuser -u " + Quote(user_) + " -- ";
+}
+
+void GitServer::RunAs(const std::string& user) {
+  auto r = Sh("chmod 0755 " + Quote(root()) + " && chown -R " + Quote(user) + " " + Quote(root()));
+  if (r.code != 0) throw std::runtime_error("chown to " + user + " failed: " + r.err);
+  user_ = user;
+}
+
+bool AmRoot() { return ::geteuid() == 0; }
+
+void EnsureOsUser(const std::string& name, const std::string& group) {
+  if (!group.empty() && Sh("getent group " + Quote(group)).code != 0) {
+    auto g = Sh("groupadd --system " + Quote(group));
+    if (g.code != 0 && Sh("getent group " + Quote(group)).code != 0) {
+      throw std::runtime_error("groupadd " + group + ": " + g.err);
+    }
+  }
+  if (Sh("id -u " + Quote(name)).code != 0) {
+    auto u = Sh("useradd --system --no-create-home --shell /bin/sh " + Quote(name));
+    if (u.code != 0 && Sh("id -u " + Quote(name)).code != 0) {
+      throw std::runtime_error("useradd " + name + ": " + u.err);
+    }
+  }
+  if (!group.empty()) Sh("usermod -a -G " + Quote(group) + " " + Quote(name));
+}
+
+RunResult ShAs(const std::string& user, const std::string& cmd, const std::string& cwd) {
+  return Sh("runuser -u " + Quote(user) + " -- sh -c " + Quote(cmd), cwd);
+}
+
+void GitServer::Commit(const std::map<std::string, std::string>& files,
+                       const std::string& message) {
   for (const auto& [path, content] : files) WriteFile(work() + "/" + path, content);
   auto r = InWork("git add -A && git commit -q -m " + Quote(message));
   REQUIRE_MESSAGE(r.code == 0, r.err);

@@ -34,15 +34,32 @@ class GitServer {
   RunResult Sg(const std::string& args) const;
 
   // Writes files (path -> content) into the work tree and commits them.
-  void Commit(const std::map<std::string, std::string>& files, const std::string& message = "change");
+  void Commit(const std::map<std::string, std::string>& files,
+              const std::string& message = "change");
   std::string Head() const;
 
   // `git push origin <refspec> [extra]`.
-  RunResult Push(const std::string& refspec = "HEAD:refs/heads/main", const std::string& extra = "") const;
+  RunResult Push(const std::string& refspec = "HEAD:refs/heads/main",
+                 const std::string& extra = "") const;
+
+  // From now on the server and the client belong to the OS user `user` (see EnsureOsUser), and
+  // every command above runs as that user (runuser), as a real push over SSH would. Root only.
+  void RunAs(const std::string& user);
+  // A shell command prefix that runs what follows as the current RunAs user (empty: as we are).
+  std::string AsUser() const;
 
  private:
   TempDir dir_;
+  std::string user_;
 };
+
+// True when the tests run as root (CI does): tests that need real OS users run only then.
+bool AmRoot();
+// Creates (once) a system user `name` with no home, and group `group` when not empty, making the
+// user a member of it. Root only; throws on failure.
+void EnsureOsUser(const std::string& name, const std::string& group = "");
+// Runs `cmd` with /bin/sh as OS user `user` in `cwd`.
+RunResult ShAs(const std::string& user, const std::string& cmd, const std::string& cwd = "/");
 
 // The cache shared by every test's engine, so that rules compile once per test run.
 std::string SharedCacheDir();
