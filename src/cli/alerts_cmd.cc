@@ -116,17 +116,24 @@ int List(const Args& args) {
   }
   if (auto t = args.Get("secret-type")) filter.secret_type = *t;
   std::vector<store::Alert> alerts;
+  std::vector<std::string> unreadable, damaged;
   if (auto root = args.Get("root")) {
     if (args.Has("repo")) return ReportError(Status::Invalid("give --repo or --root, not both"));
-    auto dirs = store::FindStores(*root);
-    if (!dirs.ok()) return ReportError(dirs.status());
-    for (const auto& d : *dirs) {
-      auto opts = store::OptionsForStoreDir(d);
-      if (!opts.ok()) return ReportError(opts.status());
-      auto st = store::Store::Open(*opts);
-      if (!st.ok()) return ReportError(st.status());
-      auto part = st->List(filter);
-      if (!part.ok()) return ReportError(part.status());
+    auto search = store::SearchStores(*root);
+    if (!search.ok()) return ReportError(search.status());
+    auto cfg = LoadConfigFile();
+    if (!cfg.ok()) return ReportError(cfg.status());
+    // Every store that can be read is listed; every one that cannot is named, and the exit
+    // status says the listing is incomplete.
+    for (const auto& p : search->unreadable) unreadable.push_back(p.file + ": " + p.reason);
+    for (const auto& d : search->stores) {
+      auto st = OpenStoreDir(d, *cfg);
+      auto part = st.ok() ? st->List(filter) : Result<std::vector<store::Alert>>(st.status());
+      if (!part.ok()) {
+        unreadable.push_back(d + ": " + part.status().message());
+        continue;
+      }
+      if (!st->damage().ok()) damaged.push_back(st->damage().message());
       alerts.insert(alerts.end(), std::make_move_iterator(part->begin()),
                     std::make_move_iterator(part->end()));
     }
@@ -135,6 +142,7 @@ int List(const Args& args) {
     if (!st.ok()) return ReportError(st.status());
     auto all = st->List(filter);
     if (!all.ok()) return ReportError(all.status());
+    if (!st->damage().ok()) damaged.push_back(st->damage().message());
     alerts = std::move(*all);
   }
   // Written out a megabyte at a time: 100,000 alerts are over 100 MB of JSON, and one buffer of
@@ -188,6 +196,17 @@ int List(const Args& args) {
   }
   flush(true);
   std::cout.flush();
+  for (const auto& d : damaged) {
+    std::cerr << "secretgate: warning: damaged store, showing its intact records only: "
+              << EscapeControl(d) << "\n";
+  }
+  if (!unreadable.empty()) {
+    std::cerr << "secretgate: error: " << unreadable.size() << " store"
+              << (unreadable.size() == 1 ? "" : "s") << " could not be read, so "
+              << (unreadable.size() == 1 ? "its" : "their") << " alerts are not listed:\n";
+    for (const auto& u : unreadable) std::cerr << "  " << EscapeControl(u) << "\n";
+    return kExitError;
+  }
   return kExitOk;
 }
 

@@ -252,6 +252,7 @@ int RunNotify(const Argv& argv) {
   int failed = 0;
   bool error = false;
   for (const auto& t : *targets) {
+    ApplyPendingForStoreDir(t.store_dir, cfg);  // what pushes could not record is due too
     notify::RunOptions options;
     options.retry_now = args->Has("retry-now");
     options.partner_key_path = t.partner_key;

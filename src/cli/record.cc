@@ -80,23 +80,37 @@ Result<store::Store> OpenStore(const git::Repository& repo, const config::Config
   return OpenStoreAt(repo.git_dir(), cfg);
 }
 
+namespace {
+
+// The repository of a store: the journal names it in a server-wide root; a store of its own is
+// <git-dir>/secretgate.
+std::string GitDirOfStore(const std::string& store_dir, const store::OpenOptions& opts) {
+  if (opts.server_wide && !opts.repository.empty()) return opts.repository;
+  std::string git_dir = store_dir;
+  while (git_dir.size() > 1 && git_dir.back() == '/') git_dir.pop_back();
+  const size_t slash = git_dir.find_last_of('/');
+  return slash == std::string::npos ? "." : git_dir.substr(0, slash);
+}
+
+}  // namespace
+
 Result<store::Store> OpenStoreDir(const std::string& store_dir, const config::Config& cfg) {
   auto opts = store::OptionsForStoreDir(store_dir);
   if (!opts.ok()) return opts.status();
   opts->group = cfg.store_gid;
   auto st = store::Store::Open(*opts);
   if (!st.ok()) return st.status();
-  // The repository of a store: the journal names it in a server-wide root; a store of its own
-  // is <git-dir>/secretgate.
-  std::string git_dir = opts->server_wide ? opts->repository : "";
-  if (git_dir.empty()) {
-    git_dir = store_dir;
-    while (git_dir.size() > 1 && git_dir.back() == '/') git_dir.pop_back();
-    const size_t slash = git_dir.find_last_of('/');
-    git_dir = slash == std::string::npos ? "." : git_dir.substr(0, slash);
-  }
+  const std::string git_dir = GitDirOfStore(store_dir, *opts);
   if (queue::HasPending(queue::SpoolDir(git_dir))) ApplyPending(git_dir, cfg, *st);
   return st;
+}
+
+void ApplyPendingForStoreDir(const std::string& store_dir, const config::Config& cfg) {
+  auto opts = store::OptionsForStoreDir(store_dir);
+  if (!opts.ok() || !queue::HasPending(queue::SpoolDir(GitDirOfStore(store_dir, *opts)))) return;
+  auto st = OpenStoreDir(store_dir, cfg);
+  if (!st.ok())
+    spdlog::warn("pending records of {} stay spooled: {}", store_dir, st.status().message());
 }
 
 int ApplyPending(const std::string& git_dir, const config::Config& cfg, store::Store& st) {

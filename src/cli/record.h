@@ -34,6 +34,10 @@ Result<store::Store> OpenStoreAt(const std::string& git_dir, const config::Confi
 // when the store takes writes.
 Result<store::Store> OpenStoreDir(const std::string& store_dir, const config::Config& cfg);
 
+// Applies the pending records of the repository whose store is `store_dir`, if it has any (a
+// directory listing when it has none): for commands that read a store without opening it.
+void ApplyPendingForStoreDir(const std::string& store_dir, const config::Config& cfg);
+
 // Applies the pending records of the repository at `git_dir` to `st` (already open). Returns how
 // many entries were applied; entries that cannot be read or recorded stay, and are logged.
 int ApplyPending(const std::string& git_dir, const config::Config& cfg, store::Store& st);

@@ -51,7 +51,12 @@ int RunScan(const Argv& argv) {
   git::InitLibgit2();
   if (IsDirectory(path)) {
     auto r = git::Repository::Open(path);
-    if (r.ok()) repo = std::move(*r);
+    if (r.ok()) {
+      repo = std::move(*r);
+    } else if (git::LooksLikeGitDir(path)) {
+      // Scanning it as plain files would read compressed objects and find nothing.
+      return ReportError(r.status());
+    }
   }
   auto cfg = LoadConfig(repo ? &*repo : nullptr);
   if (!cfg.ok()) return ReportError(cfg.status());

@@ -1,6 +1,11 @@
 #include "git/repository.h"
 
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
+#include <cstring>
 #include <unordered_set>
 
 namespace sg::git {
@@ -89,13 +94,57 @@ std::optional<Oid> PeelToCommit(git_repository* repo, const Oid& oid) {
   return Oid(*git_object_id(p.get()));
 }
 
+std::string OwnerName(uid_t uid) {
+  if (struct passwd* pw = ::getpwuid(uid); pw && pw->pw_name) return pw->pw_name;
+  return "uid " + std::to_string(uid);
+}
+
+// libgit2 (as git since 2.35.2) refuses a repository another user owns unless safe.directory
+// trusts it; its own message ("config value 'safe.directory' was not found") says nothing of that.
+Status DubiousOwnership(const std::string& path) {
+  struct stat st;
+  std::string owner = "another user";
+  if (::stat(path.c_str(), &st) == 0) owner = OwnerName(st.st_uid);
+  const std::string me = OwnerName(::geteuid());
+  return Status::Permission(
+      "cannot open git repository '" + path + "': it belongs to " + owner + ", not to " + me +
+      ", and git refuses repositories of other users (dubious ownership, safe.directory). Run "
+      "secretgate as " +
+      owner + " (sudo -u " + owner +
+      " secretgate ...), or trust the "
+      "repository: git config --global --add safe.directory '" +
+      path + "'");
+}
+
+// libgit2 1.5 reports a refused owner as GIT_EOWNER, or (when no safe.directory is configured at
+// all) as the failed lookup of that key.
+bool IsOwnershipRefusal(int rc, const std::string& path) {
+  const git_error* e = git_error_last();
+  const bool says =
+      rc == GIT_EOWNER || (e && e->message && std::strstr(e->message, "safe.directory"));
+  struct stat st;
+  return says && ::stat(path.c_str(), &st) == 0 && st.st_uid != ::geteuid();
+}
+
 }  // namespace
+
+bool LooksLikeGitDir(const std::string& path) {
+  struct stat st;
+  auto is = [&](const std::string& p, bool dir) {
+    return ::stat(p.c_str(), &st) == 0 && (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
+  };
+  if (is(path + "/HEAD", false) && is(path + "/objects", true) && is(path + "/refs", true)) {
+    return true;
+  }
+  return is(path + "/.git", true) || is(path + "/.git", false);  // a work tree (or worktree link)
+}
 
 Result<Repository> Repository::Open(const std::string& path, const std::string& quarantine) {
   InitLibgit2();
   Repository r;
   git_repository* raw = nullptr;
   int rc = git_repository_open_ext(&raw, path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr);
+  if (rc != 0 && IsOwnershipRefusal(rc, path)) return DubiousOwnership(path);
   if (rc != 0) return GitError(rc, "cannot open git repository '" + path + "'");
   r.repo_.reset(raw);
   r.git_dir_ = git_repository_path(raw);
@@ -240,7 +289,8 @@ Result<std::vector<std::pair<Oid, std::string>>> NewCommits(const Repository& re
     if (refs_updated) {
       for (const auto& other : updates) {
         if (other.IsCreate()) continue;
-        if (auto old = PeelToCommit(repo.get(), other.old_oid)) git_revwalk_hide(walk.get(), &old->raw);
+        if (auto old = PeelToCommit(repo.get(), other.old_oid))
+          git_revwalk_hide(walk.get(), &old->raw);
       }
     }
     git_oid id;
@@ -298,10 +348,17 @@ Result<NewObjects> FindNewObjects(const Repository& repo, const std::vector<RefU
     out.from_quarantine = true;
     for (size_t i = 0; i < repo.quarantine_objects_.size(); ++i) {
       switch (repo.quarantine_types_[i]) {
-        case GIT_OBJECT_BLOB: out.blobs.push_back(repo.quarantine_objects_[i]); break;
-        case GIT_OBJECT_COMMIT: out.commits.push_back(repo.quarantine_objects_[i]); break;
-        case GIT_OBJECT_TAG: out.tags.push_back(repo.quarantine_objects_[i]); break;
-        default: break;
+        case GIT_OBJECT_BLOB:
+          out.blobs.push_back(repo.quarantine_objects_[i]);
+          break;
+        case GIT_OBJECT_COMMIT:
+          out.commits.push_back(repo.quarantine_objects_[i]);
+          break;
+        case GIT_OBJECT_TAG:
+          out.tags.push_back(repo.quarantine_objects_[i]);
+          break;
+        default:
+          break;
       }
     }
     return out;

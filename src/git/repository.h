@@ -62,6 +62,10 @@ class Repository {
   Status ListQuarantine();
 };
 
+// True when `path` has the shape of a git directory (HEAD, objects/, refs/) or of a work tree
+// (.git), whether or not it can be opened.
+bool LooksLikeGitDir(const std::string& path);
+
 struct NewObjects {
   std::vector<Oid> blobs;
   std::vector<Oid> commits;

@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <system_error>
 
 #include "store/crypto.h"
@@ -135,40 +137,91 @@ std::string FormatTime(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-Result<std::vector<std::string>> FindStores(std::string_view dir_view) {
+namespace {
+
+// What a directory that may hold a store says: a store, no store, or "cannot tell" (EACCES).
+enum class Probe { kStore, kNone, kUnreadable };
+
+Probe ProbeStore(const fs::path& dir, std::string* why) {
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return Probe::kNone;
+  for (std::string_view name : {kJournalFile, kSnapshotFile}) {
+    const fs::path f = dir / std::string(name);
+    if (::stat(f.c_str(), &st) == 0) return S_ISREG(st.st_mode) ? Probe::kStore : Probe::kNone;
+    if (errno == EACCES) {
+      *why = ErrnoText(errno);
+      return Probe::kUnreadable;
+    }
+  }
+  return Probe::kNone;
+}
+
+}  // namespace
+
+Result<StoreSearch> SearchStores(std::string_view dir_view) {
   const fs::path dir{std::string(dir_view)};
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return Status::NotFound(dir.string() + ": not a directory");
-  std::vector<std::string> out;
-  auto add = [&](const fs::path& p) { out.push_back(p.lexically_normal().string()); };
-  if (IsStoreDir(dir)) add(dir);
-  if (IsStoreDir(dir / "secretgate")) add(dir / "secretgate");
-  if (IsStoreDir(dir / ".git" / "secretgate")) add(dir / ".git" / "secretgate");
-  for (fs::directory_iterator it(dir / std::string(kReposDir), ec), end; !ec && it != end;
-       it.increment(ec)) {
-    if (it->is_directory(ec) && IsStoreDir(it->path())) add(it->path());
-  }
-  ec.clear();
-  // Repositories below dir: "<repo>/secretgate" (bare) or "<repo>/.git/secretgate".
-  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
-  for (fs::recursive_directory_iterator end; !ec && it != end; it.increment(ec)) {
-    if (!it->is_directory(ec) || it->is_symlink(ec)) {
-      continue;
+  StoreSearch out;
+  // Returns true when `p` is a store (found or unreadable): nothing below it is looked at.
+  auto probe = [&](const fs::path& p) {
+    std::string why;
+    switch (ProbeStore(p, &why)) {
+      case Probe::kStore:
+        out.stores.push_back(p.lexically_normal().string());
+        return true;
+      case Probe::kUnreadable:
+        out.unreadable.push_back(
+            {p.lexically_normal().string(), 0, "cannot read the store: " + why});
+        return true;
+      case Probe::kNone:
+        return false;
     }
-    const std::string name = it->path().filename().string();
-    if (name == "objects" || name == "refs" || name == std::string(kReposDir) ||
-        IsStoreDir(it->path())) {
-      it.disable_recursion_pending();
-      continue;
+    return false;
+  };
+  // A directory that cannot be listed may hold repositories: say so instead of skipping it.
+  auto list = [&](const fs::path& p) {
+    std::vector<fs::path> children;
+    std::error_code lec;
+    fs::directory_iterator it(p, lec);
+    if (lec) {
+      out.unreadable.push_back({p.lexically_normal().string(), 0, "cannot list: " + lec.message()});
+      return children;
     }
-    if (IsStoreDir(it->path() / "secretgate")) add(it->path() / "secretgate");
-    if (IsStoreDir(it->path() / ".git" / "secretgate")) add(it->path() / ".git" / "secretgate");
-    if (it.depth() >= 2) it.disable_recursion_pending();
+    for (fs::directory_iterator end; it != end; it.increment(lec)) {
+      if (lec) break;
+      std::error_code e2;
+      if (it->is_directory(e2) && !it->is_symlink(e2)) children.push_back(it->path());
+    }
+    return children;
+  };
+  if (probe(dir)) return out;
+  if (fs::is_directory(dir / std::string(kReposDir), ec)) {
+    for (const auto& c : list(dir / std::string(kReposDir))) probe(c);
   }
-  if (ec) return Status::IOError("scanning " + dir.string() + ": " + ec.message());
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  // Repositories below dir, up to three levels: "<repo>/secretgate" or "<repo>/.git/secretgate".
+  std::function<void(const fs::path&, int)> walk = [&](const fs::path& d, int depth) {
+    const bool found = probe(d / "secretgate") | probe(d / ".git" / "secretgate");
+    if (found || depth >= 3) return;
+    for (const auto& c : list(d)) {
+      const std::string name = c.filename().string();
+      if (name == "objects" || name == "refs" || name == "secretgate" ||
+          name == std::string(kReposDir) || name == ".git" || name == "hooks") {
+        continue;
+      }
+      walk(c, depth + 1);
+    }
+  };
+  walk(dir, 0);
+  std::sort(out.stores.begin(), out.stores.end());
+  out.stores.erase(std::unique(out.stores.begin(), out.stores.end()), out.stores.end());
   return out;
+}
+
+Result<std::vector<std::string>> FindStores(std::string_view dir) {
+  auto search = SearchStores(dir);
+  if (!search.ok()) return search.status();
+  return std::move(search->stores);
 }
 
 Result<OpenOptions> OptionsForStoreDir(std::string_view store_dir_view) {

@@ -244,6 +244,14 @@ std::string ToJson(const Alert& alert);
 // repositories found up to three levels below `dir`. An empty list is not an error.
 Result<std::vector<std::string>> FindStores(std::string_view dir);
 
+// FindStores, and every place that may hold a store but cannot be read (a store directory of
+// another user, a folder that cannot be listed), so that a listing can say what it left out.
+struct StoreSearch {
+  std::vector<std::string> stores;
+  std::vector<Problem> unreadable;  // file: the directory; reason: what the OS said
+};
+Result<StoreSearch> SearchStores(std::string_view dir);
+
 // Options that open the store in `store_dir` (as returned by FindStores): per-repository if the
 // directory holds its own key, else server-wide with the root two levels up. The repository name
 // comes from the journal header.
