@@ -58,13 +58,18 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 PACKAGES=(g++ cmake make pkg-config git ca-certificates libgit2-dev libpcre2-dev
   libtomlplusplus-dev libspdlog-dev doctest-dev nlohmann-json3-dev libssl-dev libcurl4-openssl-dev
   python3)
+# What only the test suite needs: gitolite3 (hooks under core.hooksPath), ssh-keygen for its keys,
+# util-linux's runuser and flock (real OS users, held store locks).
+TEST_PACKAGES=(gitolite3 openssh-client util-linux)
 
 install_deps() {
   local hs=libhyperscan-dev
   # Hyperscan is x86-only; Vectorscan is the same API elsewhere.
   case "$(dpkg --print-architecture)" in amd64|i386) ;; *) hs=libvectorscan-dev ;; esac
   local missing=()
-  for p in "${PACKAGES[@]}" "$hs"; do
+  local wanted=("${PACKAGES[@]}" "$hs")
+  if [ $TEST -eq 1 ]; then wanted+=("${TEST_PACKAGES[@]}"); fi
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if [ ${#missing[@]} -eq 0 ]; then

@@ -70,7 +70,8 @@ bool IsSecretgateShim(const std::string& path) {
   auto text = ReadFile(path);
   if (!text.ok()) return false;
   return text->find(kShimMarker) != std::string::npos ||
-         text->find(kPostShimMarker) != std::string::npos;
+         text->find(kPostShimMarker) != std::string::npos ||
+         text->find(kChainedShimMarker) != std::string::npos;
 }
 
 int RunChainedHooks(const std::string& name, const std::string& hook_dir,

@@ -10,6 +10,7 @@ namespace sg::cli {
 // The marker every secretgate shim contains; a hook file without it is someone else's.
 inline constexpr const char* kShimMarker = "secretgate pre-receive hook";
 inline constexpr const char* kPostShimMarker = "secretgate post-receive hook";
+inline constexpr const char* kChainedShimMarker = "secretgate chained hook";
 
 // True when the file at `path` is one of secretgate's shims.
 bool IsSecretgateShim(const std::string& path);

@@ -13,6 +13,7 @@ int RunPostReceive(const Argv& args);
 int RunScan(const Argv& args);
 int RunRules(const Argv& args);
 int RunProtect(const Argv& args);
+int RunUnprotect(const Argv& args);
 int RunAlerts(const Argv& args);
 int RunStore(const Argv& args);
 int RunDrain(const Argv& args);

@@ -19,6 +19,7 @@ const std::vector<Command>& Commands() {
       {"alerts", "list, show, close and reopen alerts", RunAlerts},
       {"store", "verify or compact the alert store", RunStore},
       {"protect", "install the hooks into a repository or a server-wide hooks folder", RunProtect},
+      {"unprotect", "remove the hooks and restore what protect changed", RunUnprotect},
       {"notify", "deliver alert events to webhooks, commands and partner endpoints", RunNotify},
       {"verify", "check with providers whether alerts' secrets are still active", RunVerify},
       {"partner", "partner key: print the key that signs partner notifications", RunPartner},

@@ -43,8 +43,9 @@ void GitServer::SetConfig(const std::string& extra) {
 }
 
 std::string GitServer::Env() const {
-  return "HOME=" + Quote(dir_ / "home") +
-         " GIT_CONFIG_NOSYSTEM=1 SECRETGATE_CONFIG=" + Quote(config_path());
+  const std::string system = system_config_.empty() ? " GIT_CONFIG_NOSYSTEM=1"
+                                                    : " GIT_CONFIG_SYSTEM=" + Quote(system_config_);
+  return "HOME=" + Quote(dir_ / "home") + system + " SECRETGATE_CONFIG=" + Quote(config_path());
 }
 
 RunResult GitServer::InWork(const std::string& cmd) const {

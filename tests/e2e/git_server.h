@@ -47,10 +47,14 @@ class GitServer {
   void RunAs(const std::string& user);
   // A shell command prefix that runs what follows as the current RunAs user (empty: as we are).
   std::string AsUser() const;
+  // From now on git reads `path` as its system config (GIT_CONFIG_SYSTEM) instead of none, as
+  // `protect --hooks-path` needs; the machine's own /etc/gitconfig is never touched.
+  void UseSystemConfig(const std::string& path) { system_config_ = path; }
 
  private:
   TempDir dir_;
   std::string user_;
+  std::string system_config_;
 };
 
 // True when the tests run as root (CI does): tests that need real OS users run only then.
