@@ -87,6 +87,8 @@ int RunPreReceive(const Argv& argv) {
                  "  records alerts, exits 0 to accept or 1 to reject.\n";
     return kExitOk;
   }
+  // stderr is the pusher's until the log file is set up: nothing is logged there meanwhile.
+  log::Setup("", "info", false);
   const std::string hook_dir = args->Get("hook-dir").value_or("");
   const std::string input = ReadStdin();
 

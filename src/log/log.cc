@@ -64,6 +64,12 @@ int OpenLog(const std::string& file, unsigned mode) {
     ::close(fd);
     return -1;
   }
+  // A log we just created gets its mode exactly (the umask does not decide), with group access
+  // in a shared directory, so that every user who pushes can append.
+  const unsigned want = ModeIn(dir.empty() ? "." : dir, mode);
+  if (st.st_size == 0 && st.st_uid == ::geteuid() && (st.st_mode & 07777) != want) {
+    ::fchmod(fd, want);
+  }
   return fd;
 }
 

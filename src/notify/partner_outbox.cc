@@ -16,6 +16,7 @@
 #include "store/crypto.h"
 #include "store/event.h"
 #include "store/file_util.h"
+#include "util/fs.h"
 #include "util/text.h"
 
 namespace sg::notify {
@@ -89,7 +90,7 @@ Status WritePartnerEntries(const std::string& store_dir, std::span<const Partner
     const std::string tmp = path + ".tmp." + store::HexEncode(*rnd);
     auto fd = store::OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (!fd.ok()) return fd.status();
-    ::fchmod(fd->get(), 0600);
+    ::fchmod(fd->get(), ModeIn(dir, 0600));  // readable by notify of the same group if shared
     Status s = store::WriteAllAt(fd->get(), data, 0, tmp);
     if (s.ok()) s = store::SyncFd(fd->get(), tmp);
     if (s.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {

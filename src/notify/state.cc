@@ -195,7 +195,8 @@ Result<std::optional<SinkLock>> SinkLock::TryAcquire(const std::string& store_di
                                                      std::string_view sink) {
   SG_RETURN_IF_ERROR(EnsureStateDir(store_dir));
   const std::string path = SinkFile(store_dir, sink, ".lock");
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+                  ModeIn(StateDir(store_dir), 0600));
   if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
   while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno == EINTR) continue;
@@ -236,7 +237,8 @@ Status AppendDeliveryLog(const std::string& store_dir, const DeliveryRecord& r) 
   j["duration_ms"] = r.duration_ms;
   if (!r.error.empty()) j["error"] = r.error;
   const std::string line = store::DumpJson(j) + "\n";
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+                  ModeIn(StateDir(store_dir), 0600));
   if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
   ssize_t n = ::write(fd, line.data(),
                       line.size());  // one write: lines of concurrent runs never interleave

@@ -108,7 +108,16 @@ Result<Dir> Dir::Open(const std::string& path) {
   Dir d;
   d.fd_ = Fd(fd);
   d.path_ = path;
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && (st.st_mode & S_ISGID) && (st.st_mode & 070) == 070) {
+    d.shared_gid_ = static_cast<int>(st.st_gid);
+  }
   return d;
+}
+
+FileModes Dir::Effective(const FileModes& modes) const {
+  if (modes.gid >= 0 || shared_gid_ < 0) return modes;
+  return FileModes::Shared(shared_gid_);
 }
 
 std::string Dir::PathOf(std::string_view name) const {
@@ -118,8 +127,9 @@ std::string Dir::PathOf(std::string_view name) const {
   return out;
 }
 
-Result<Fd> Dir::OpenFile(std::string_view name, int flags, const FileModes& modes,
+Result<Fd> Dir::OpenFile(std::string_view name, int flags, const FileModes& wanted,
                          bool is_key) const {
+  const FileModes modes = Effective(wanted);
   const std::string n(name);
   const mode_t mode = is_key ? modes.key : modes.file;
   int fd;
@@ -159,7 +169,8 @@ Result<std::string> Dir::ReadWhole(std::string_view name) const {
 }
 
 Status Dir::Replace(std::string_view name, std::string_view data, bool durable,
-                    const FileModes& modes) const {
+                    const FileModes& wanted) const {
+  const FileModes modes = Effective(wanted);
   const std::string tmp = TempName(name);
   {
     auto fd = OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL, modes);
@@ -248,8 +259,17 @@ Status SyncDir(const std::string& dir) {
   return SyncFd(fd->get(), dir);
 }
 
-Status MakeStoreDirs(const std::string& path, const FileModes& modes) {
+Status MakeStoreDirs(const std::string& path, const FileModes& wanted) {
   if (path.empty()) return Status::Invalid("empty directory path");
+  FileModes modes = wanted;
+  if (modes.gid < 0) {
+    // Below a shared directory (setgid, group-writable), new directories are shared too.
+    struct stat pst;
+    const std::string up = ParentDir(path);
+    if (::stat(up.c_str(), &pst) == 0 && (pst.st_mode & S_ISGID) && (pst.st_mode & 070) == 070) {
+      modes = FileModes::Shared(static_cast<int>(pst.st_gid));
+    }
+  }
   struct stat st;
   if (::lstat(path.c_str(), &st) == 0) {
     if (S_ISLNK(st.st_mode)) return Errno("use", path, ELOOP);

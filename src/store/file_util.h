@@ -70,6 +70,9 @@ class Dir {
   const std::string& path() const { return path_; }
   // "<dir>/<name>", for messages.
   std::string PathOf(std::string_view name) const;
+  // `modes`, or, when they are the private defaults and this directory is shared (setgid and
+  // group-writable: util/fs.h SharedGroupOf), the shared modes of its group.
+  FileModes Effective(const FileModes& modes) const;
 
   // openat with O_CLOEXEC | O_NOFOLLOW; a new file gets `modes` (file, or key with is_key).
   Result<Fd> OpenFile(std::string_view name, int flags, const FileModes& modes = {},
@@ -87,6 +90,7 @@ class Dir {
  private:
   Fd fd_;
   std::string path_;
+  int shared_gid_ = -1;
 };
 
 // Writes all of `data` at `offset` (pwrite loop).
