@@ -11,6 +11,7 @@
 #include "cli/chain.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/exclusions.h"
 #include "cli/record.h"
 #include "inspect/push.h"
 #include "log/log.h"
@@ -41,23 +42,6 @@ int Fail(const Status& status, bool fail_closed) {
                             : "push accepted without a secret scan (fail_mode=open)")
             << "\n";
   return fail_closed ? kExitFound : kExitOk;
-}
-
-// Path globs from the exclusions file on the default branch, as it is before this push.
-std::vector<std::string> RepositoryExclusions(const git::Repository& repo,
-                                              const config::Config& cfg) {
-  std::string branch = cfg.default_branch.empty() ? repo.HeadBranch() : cfg.default_branch;
-  if (branch.empty() || cfg.exclusions_file.empty()) return {};
-  if (branch.rfind("refs/", 0) != 0) branch = "refs/heads/" + branch;
-  auto text = repo.ReadPathAtRef(branch, cfg.exclusions_file);
-  if (!text.ok()) {
-    spdlog::warn("cannot read {} on {}: {}", cfg.exclusions_file, branch, text.status().message());
-    return {};
-  }
-  if (!text->has_value()) return {};
-  auto globs = policy::ParseExclusions(**text);
-  spdlog::info("{} exclusion(s) from {} on {}", globs.size(), cfg.exclusions_file, branch);
-  return globs;
 }
 
 // Milliseconds (with tenths) since `t`, for the debug-level phase timings.
@@ -126,7 +110,7 @@ int RunPreReceive(const Argv& argv) {
   options.deadline =
       start + std::chrono::milliseconds(static_cast<int64_t>(cfg->timeout_seconds * 1000));
   options.exclude_paths = cfg->exclude_paths;
-  for (auto& g : RepositoryExclusions(*repo, *cfg)) options.exclude_paths.push_back(std::move(g));
+  for (auto& g : TrustedExclusions(*repo, *cfg)) options.exclude_paths.push_back(std::move(g));
 
   auto result = inspect::ScanPush(*repo, *updates, scanner, options);
   if (!result.ok()) return Fail(result.status(), fail_closed);
@@ -285,6 +269,11 @@ int RunPreReceive(const Argv& argv) {
                 << cfg->timeout_seconds << "s (on_timeout=reject); push fewer objects at a time\n";
     } else if (!reject) {
       decision += " (timeout: " + std::to_string(result->unscanned.size()) + " objects queued)";
+    }
+  }
+  if (!reject) {
+    if (std::string n = NoteExclusionsChange(*repo, *cfg, *updates, pusher.name); !n.empty()) {
+      notes.push_back(n);
     }
   }
   for (const auto& n : notes) popts.note += (popts.note.empty() ? "" : "\n") + n;

@@ -275,24 +275,25 @@ std::string Repository::HeadBranch() const {
   return target ? target : "";
 }
 
-Result<std::optional<std::string>> Repository::ReadPathAtRef(const std::string& ref,
-                                                             const std::string& path) const {
+Result<std::optional<Repository::PathBlob>> Repository::ReadPathAt(const std::string& rev,
+                                                                   const std::string& path) const {
+  using Out = std::optional<PathBlob>;
   git_object* raw = nullptr;
-  int rc = git_revparse_single(&raw, repo_.get(), (ref + "^{tree}").c_str());
-  if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC) return std::optional<std::string>();
-  if (rc != 0) return GitError(rc, "cannot resolve " + ref);
+  int rc = git_revparse_single(&raw, repo_.get(), (rev + "^{tree}").c_str());
+  if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC || rc == GIT_EAMBIGUOUS) return Out();
+  if (rc != 0) return GitError(rc, "cannot resolve " + rev);
   ObjectPtr tree(raw);
   git_tree_entry* e = nullptr;
   rc = git_tree_entry_bypath(&e, reinterpret_cast<git_tree*>(tree.get()), path.c_str());
-  if (rc == GIT_ENOTFOUND) return std::optional<std::string>();
-  if (rc != 0) return GitError(rc, "cannot find " + path + " in " + ref);
+  if (rc == GIT_ENOTFOUND) return Out();
+  if (rc != 0) return GitError(rc, "cannot find " + path + " in " + rev);
   Oid id(*git_tree_entry_id(e));
   bool blob = git_tree_entry_type(e) == GIT_OBJECT_BLOB;
   git_tree_entry_free(e);
-  if (!blob) return std::optional<std::string>();
+  if (!blob) return Out();
   auto data = ReadRaw(id);
   if (!data.ok()) return data.status();
-  return std::optional<std::string>(std::move(*data));
+  return Out(PathBlob{id, std::move(*data)});
 }
 
 Result<std::vector<std::pair<Oid, std::string>>> NewCommits(const Repository& repo,

@@ -46,10 +46,14 @@ class Repository {
 
   // The branch HEAD names (e.g. "refs/heads/main"), or empty when HEAD is not symbolic.
   std::string HeadBranch() const;
-  // The content of `path` in the tree `ref` points at now; nullopt when the ref or the path
-  // does not exist. In a pre-receive hook refs still hold their old values.
-  Result<std::optional<std::string>> ReadPathAtRef(const std::string& ref,
-                                                   const std::string& path) const;
+  // The blob at `path` in the tree `rev` (a ref or a commit id) names; nullopt when the
+  // revision or the path does not exist, or the path is not a file. In a pre-receive hook refs
+  // still hold their old values.
+  struct PathBlob {
+    Oid id;
+    std::string content;
+  };
+  Result<std::optional<PathBlob>> ReadPathAt(const std::string& rev, const std::string& path) const;
 
  private:
   RepoPtr repo_;

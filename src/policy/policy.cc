@@ -6,7 +6,7 @@
 namespace sg::policy {
 
 Identity WhoPushed(const Env& env, const std::string& os_user) {
-  static constexpr const char* kVars[] = {"GL_USERNAME", "GL_ID", "GITEA_PUSHER_NAME",
+  static constexpr const char* kVars[] = {"GL_USERNAME",       "GL_ID",   "GITEA_PUSHER_NAME",
                                           "GITHUB_USER_LOGIN", "GL_USER", "REMOTE_USER"};
   for (const char* var : kVars) {
     const char* v = env(var);
@@ -53,8 +53,8 @@ BypassVerdict JudgeBypass(const config::Config& cfg, const std::optional<BypassR
   if (!req) return BypassVerdict::kNotRequested;
   if (!cfg.allow_bypass) return BypassVerdict::kNotAllowed;
   if (!ValidBypassReason(req->reason)) return BypassVerdict::kBadReason;
-  if (!cfg.bypass_users.empty() &&
-      std::find(cfg.bypass_users.begin(), cfg.bypass_users.end(), pusher) == cfg.bypass_users.end()) {
+  if (!cfg.bypass_users.empty() && std::find(cfg.bypass_users.begin(), cfg.bypass_users.end(),
+                                             pusher) == cfg.bypass_users.end()) {
     return BypassVerdict::kUserNotAllowed;
   }
   return BypassVerdict::kGranted;
@@ -62,10 +62,14 @@ BypassVerdict JudgeBypass(const config::Config& cfg, const std::optional<BypassR
 
 std::string BypassVerdictText(BypassVerdict v, const std::optional<BypassRequest>& req) {
   switch (v) {
-    case BypassVerdict::kNotRequested: return "";
-    case BypassVerdict::kGranted: return "bypass granted: " + req->reason;
-    case BypassVerdict::kNotAllowed: return "bypass refused: bypassing is not allowed on this repository";
-    case BypassVerdict::kUserNotAllowed: return "bypass refused: you are not allowed to bypass";
+    case BypassVerdict::kNotRequested:
+      return "";
+    case BypassVerdict::kGranted:
+      return "bypass granted: " + req->reason;
+    case BypassVerdict::kNotAllowed:
+      return "bypass refused: bypassing is not allowed on this repository";
+    case BypassVerdict::kUserNotAllowed:
+      return "bypass refused: you are not allowed to bypass";
     case BypassVerdict::kBadReason:
       return "bypass refused: unknown reason '" + (req ? req->reason : std::string()) +
              "' (use false_positive, used_in_tests or will_fix_later)";
@@ -77,6 +81,11 @@ config::Mode EffectiveMode(const config::Config& cfg, const rules::Rule& rule) {
   if (auto it = cfg.rule_modes.find(rule.id); it != cfg.rule_modes.end()) return it->second;
   if (auto m = config::ParseMode(rule.mode)) return *m;
   return cfg.mode;
+}
+
+bool MayEditExclusions(const config::Config& cfg, const std::string& pusher) {
+  const auto& editors = cfg.exclusions_editors_set ? cfg.exclusions_editors : cfg.bypass_users;
+  return std::find(editors.begin(), editors.end(), pusher) != editors.end();
 }
 
 bool UnderGitLab(const Env& env) {

@@ -27,7 +27,7 @@ Identity WhoPushed(const Env& env, const std::string& os_user);
 std::vector<std::string> PushOptions(const Env& env);
 
 struct BypassRequest {
-  std::string reason;   // as given; may be invalid
+  std::string reason;  // as given; may be invalid
   std::string comment;
 };
 // The bypass the pusher asked for (secretgate.bypass / secretgate.comment), if any.
@@ -43,6 +43,10 @@ std::string BypassVerdictText(BypassVerdict v, const std::optional<BypassRequest
 // The mode that applies to a finding of `rule`: the config's per-rule mode (rule_modes), else
 // the rule file's own `mode`, else the repository's mode (git config), else the global mode.
 config::Mode EffectiveMode(const config::Config& cfg, const rules::Rule& rule);
+
+// Who may change the exclusions file: `exclusions_editors` when set, else `bypass_users`. An
+// empty list means nobody: no pusher can exempt their own secrets.
+bool MayEditExclusions(const config::Config& cfg, const std::string& pusher);
 
 // True when running under GitLab (GL_ID set): pusher lines get the GL-HOOK-ERR: prefix.
 bool UnderGitLab(const Env& env);

@@ -111,10 +111,13 @@ TEST_CASE("bypass limited to listed users") {
   GitServer s;
   s.SetConfig("allow_bypass = true\nbypass_users = ['lead']");
   s.Commit({{"a.env", "T=" + GithubToken(313) + "\n"}});
-  auto other = s.InWork("GL_USERNAME=intern git push -o secretgate.bypass=false_positive origin HEAD:refs/heads/main");
+  auto other = s.InWork(
+      "GL_USERNAME=intern git push -o secretgate.bypass=false_positive origin "
+      "HEAD:refs/heads/main");
   CHECK(other.code != 0);
   CHECK(Contains(other.err, "not allowed to bypass"));
-  auto lead = s.InWork("GL_USERNAME=lead git push -o secretgate.bypass=false_positive origin HEAD:refs/heads/main");
+  auto lead = s.InWork(
+      "GL_USERNAME=lead git push -o secretgate.bypass=false_positive origin HEAD:refs/heads/main");
   CHECK(lead.code == 0);
   CHECK(Alerts(s)[0]["push_protection_bypassed_by"] == "lead");
 }
@@ -144,7 +147,8 @@ TEST_CASE("the pusher's identity comes from each server's environment") {
 }
 
 TEST_CASE("each inline marker suppresses a finding, and the suppression is logged") {
-  for (std::string marker : {"# secretgate:allow", "# gitleaks:allow", "# pragma: allowlist secret"}) {
+  for (std::string marker :
+       {"# secretgate:allow", "# gitleaks:allow", "# pragma: allowlist secret"}) {
     CAPTURE(marker);
     GitServer s;
     s.Commit({{"a.py", "TOKEN = '" + GithubToken(330) + "'  " + marker + "\n"}});
@@ -157,32 +161,75 @@ TEST_CASE("each inline marker suppresses a finding, and the suppression is logge
 TEST_CASE("a config path exclusion suppresses findings under it") {
   GitServer s;
   s.SetConfig("exclude_paths = ['testdata/**', '*.fixture']");
-  s.Commit({{"testdata/deep/creds.txt", GithubToken(340) + "\n"}, {"x.fixture", GithubToken(341) + "\n"}});
+  s.Commit({{"testdata/deep/creds.txt", GithubToken(340) + "\n"},
+            {"x.fixture", GithubToken(341) + "\n"}});
   CHECK(s.Push().code == 0);
   CHECK(Contains(s.log(), "path exclusion 'testdata/**'"));
   s.Commit({{"src/creds.txt", GithubToken(342) + "\n"}});
   CHECK(s.Push().code != 0);
 }
 
-TEST_CASE("an exclusion added in the same push is not honoured; one on the default branch is") {
+TEST_CASE(
+    "an exclusion added in the same push is not honoured; one an exclusions editor put on the "
+    "default branch is") {
   GitServer s;
+  s.SetConfig("exclusions_editors = ['lead']");
   s.Commit({{"README", "x\n"}});
   REQUIRE(s.Push().code == 0);
   s.Commit({{".secretgate-exclusions", "# fixtures\nfixtures/**\n"},
             {"fixtures/key.txt", GithubToken(350) + "\n"}});
-  auto same_push = s.Push();
+  auto same_push = s.Push("HEAD:refs/heads/main", "");
   CHECK(same_push.code != 0);
-  // Land the exclusions file alone on the default branch, then push the fixture.
+  // The editor lands the exclusions file alone on the default branch, then the fixture comes.
   s.InWork("git reset -q --hard HEAD~1");
   s.Commit({{".secretgate-exclusions", "fixtures/**\n"}});
-  REQUIRE(s.Push().code == 0);
+  REQUIRE(s.InWork("REMOTE_USER=lead git push -q origin HEAD:refs/heads/main").code == 0);
   s.Commit({{"fixtures/key.txt", GithubToken(350) + "\n"}});
   auto later = s.Push("HEAD:refs/heads/topic");
   CHECK(later.code == 0);
   CHECK(Contains(s.log(), "path exclusion 'fixtures/**'"));
+  CHECK(Contains(s.log(), "suppressed=1"));
 }
 
-TEST_CASE("a deadline hit accepts and queues the rest; drain records the alert; reject mode rejects") {
+TEST_CASE(
+    "exclusions cannot be self-granted in two steps: a glob a non-editor adds is not honoured") {
+  GitServer s;
+  s.SetConfig("exclusions_editors = ['lead']");
+  s.Commit({{"README", "x\n"}});
+  REQUIRE(s.Push().code == 0);
+  // Step one: a clean push that exempts s_*.env, by someone who may not edit exclusions.
+  s.Commit({{".secretgate-exclusions", "s_*.env\n"}});
+  auto step1 = s.Push();
+  CHECK(step1.code == 0);
+  CHECK(Contains(step1.err, "is not honoured: only exclusions editors"));
+  // Step two: secrets in s_x.env, to any branch: still rejected, and recorded.
+  s.Commit({{"s_x.env", "T=" + GithubToken(351) + "\n"}});
+  auto step2 = s.Push("HEAD:refs/heads/side");
+  CHECK(step2.code != 0);
+  CHECK(Contains(step2.err, "s_x.env:1:3"));
+  CHECK(Contains(s.log(), "was not pushed by an exclusions editor: it is not honoured"));
+  // With no editor at all (the default: bypass_users, empty), nobody can grant it either.
+  GitServer t;
+  t.Commit({{"README", "x\n"}});
+  REQUIRE(t.Push().code == 0);
+  t.Commit({{".secretgate-exclusions", "s_*.env\n"}});
+  REQUIRE(t.Push().code == 0);
+  t.Commit({{"s_x.env", "T=" + GithubToken(352) + "\n"}});
+  CHECK(t.Push("HEAD:refs/heads/side").code != 0);
+}
+
+TEST_CASE("an exclusions file present when secretgate first reads the repository is trusted") {
+  GitServer s(/*protect=*/false);
+  s.Commit({{".secretgate-exclusions", "vendor/**\n"}, {"README", "x\n"}});
+  REQUIRE(s.Push().code == 0);
+  REQUIRE(s.Sg("protect --repo " + Quote(s.bare())).code == 0);
+  s.Commit({{"vendor/key.txt", GithubToken(353) + "\n"}});
+  CHECK(s.Push().code == 0);
+  CHECK(Contains(s.log(), "path exclusion 'vendor/**'"));
+}
+
+TEST_CASE(
+    "a deadline hit accepts and queues the rest; drain records the alert; reject mode rejects") {
   GitServer s;
   s.SetConfig("timeout = 0.000001");
   std::map<std::string, std::string> files;
