@@ -1,9 +1,11 @@
 #include "git/repository.h"
 
 #include <pwd.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <unordered_set>
@@ -392,6 +394,10 @@ Result<NewObjects> FindNewObjects(const Repository& repo, const std::vector<RefU
           break;
       }
     }
+    // With alternates (a fork's object pool, as GitLab and Gitea keep them), the client sends
+    // nothing the pool already holds, yet the push makes it reachable here: what the new commits
+    // bring that the repository's own refs did not reach is scanned too, wherever it lives.
+    if (HasAlternates(repo.git_dir())) SG_RETURN_IF_ERROR(AddFromAlternates(repo, updates, out));
     return out;
   }
   auto commits = NewCommits(repo, updates, false);
@@ -412,6 +418,47 @@ Result<NewObjects> FindNewObjects(const Repository& repo, const std::vector<RefU
     out.tags.push_back(u.new_oid);
   }
   return out;
+}
+
+bool HasAlternates(const std::string& git_dir) {
+  struct stat st;
+  const std::string f = git_dir + "/objects/info/alternates";
+  return ::stat(f.c_str(), &st) == 0 && st.st_size > 0;
+}
+
+Status AddFromAlternates(const Repository& repo, const std::vector<RefUpdate>& updates,
+                         NewObjects& out) {
+  std::unordered_set<Oid, OidHash> have(out.blobs.begin(), out.blobs.end());
+  have.insert(out.commits.begin(), out.commits.end());
+  auto commits = NewCommits(repo, updates, false);
+  if (!commits.ok()) return commits.status();
+  size_t added_commits = 0, added_blobs = 0;
+  for (const auto& [commit, ref] : *commits) {
+    if (have.insert(commit).second) {
+      out.commits.push_back(commit);
+      ++added_commits;
+    }
+    SG_RETURN_IF_ERROR(BlobsAddedBy(repo.get(), commit, [&](const std::string&, const Oid& b) {
+      if (have.insert(b).second) {
+        out.blobs.push_back(b);
+        ++added_blobs;
+      }
+    }));
+  }
+  for (const auto& u : updates) {
+    if (u.IsDelete() || have.count(u.new_oid)) continue;
+    git_tag* raw = nullptr;
+    if (git_tag_lookup(&raw, repo.get(), &u.new_oid.raw) != 0) continue;
+    TagPtr tag(raw);
+    if (std::find(out.tags.begin(), out.tags.end(), u.new_oid) == out.tags.end()) {
+      out.tags.push_back(u.new_oid);
+    }
+  }
+  if (added_commits + added_blobs > 0) {
+    spdlog::info("{} commit(s) and {} blob(s) the push makes reachable come from alternates",
+                 added_commits, added_blobs);
+  }
+  return Status::Ok();
 }
 
 Result<std::map<Oid, std::vector<BlobOrigin>>> MapBlobs(const Repository& repo,

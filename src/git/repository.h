@@ -84,6 +84,13 @@ struct NewObjects {
 // cost follows the size of the push, not the size of the history.
 Result<NewObjects> FindNewObjects(const Repository& repo, const std::vector<RefUpdate>& updates);
 
+// True when the repository borrows objects from others (objects/info/alternates).
+bool HasAlternates(const std::string& git_dir);
+// Adds to `out` the commits, blobs and tags that the pushed refs make reachable and the
+// repository's own refs did not, which the quarantine lacks because an alternate has them.
+Status AddFromAlternates(const Repository& repo, const std::vector<RefUpdate>& updates,
+                         NewObjects& out);
+
 // Where a blob first appears in a push: the earliest new commit (oldest first) whose tree adds
 // it, the path there, and the ref being updated.
 struct BlobOrigin {
