@@ -39,8 +39,13 @@ Result<store::Store> OpenRepoStore(const Args& args) {
   return OpenStore(*repo, *cfg);
 }
 
-std::string Csv(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+// One CSV cell (RFC 4180) that a spreadsheet opens as text: control characters escaped, and a
+// leading = + - @ (a formula such as =HYPERLINK(...) from a hostile path) neutralised with an
+// apostrophe, as OWASP advises for CSV injection.
+std::string Csv(const std::string& raw) {
+  std::string s = EscapeControl(raw);
+  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) s.insert(0, "'");
+  if (s.find_first_of(",\"") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";

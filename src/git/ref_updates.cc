@@ -23,13 +23,15 @@ Result<std::vector<RefUpdate>> ParseRefUpdates(std::string_view input) {
     size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
     if (sp2 == std::string_view::npos) return bad("fewer than three fields");
     RefUpdate u;
-    if (!Oid::FromHex(line.substr(0, sp1), &u.old_oid)) return bad("old object id is not 40 hex digits");
+    if (!Oid::FromHex(line.substr(0, sp1), &u.old_oid))
+      return bad("old object id is not 40 hex digits");
     if (!Oid::FromHex(line.substr(sp1 + 1, sp2 - sp1 - 1), &u.new_oid)) {
       return bad("new object id is not 40 hex digits");
     }
     u.ref = std::string(line.substr(sp2 + 1));
     if (u.ref.empty() || u.ref.find(' ') != std::string::npos) return bad("bad ref name");
-    if (u.old_oid.IsZero() && u.new_oid.IsZero()) return bad("both object ids are zero");
+    // Both zero: git's line for deleting a ref that does not exist. It changes nothing and
+    // brings nothing: a delete like any other.
     out.push_back(std::move(u));
   }
   return out;

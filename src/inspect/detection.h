@@ -9,9 +9,10 @@
 namespace sg::inspect {
 
 struct Origin {
-  std::string commit_sha;  // empty outside git
-  std::string path;        // empty for commit and tag messages
-  std::string ref;         // the ref a push updates; empty in scans
+  std::string commit_sha;    // empty outside git
+  std::string path;          // empty for commit and tag messages
+  std::string ref;           // the ref a push updates; empty in scans
+  bool root_commit = false;  // the commit has no parent (rewriting it takes rebase --root)
 };
 
 enum class Where { kFile, kCommitMessage, kTagMessage };

@@ -97,6 +97,16 @@ void ApplyExclusions(Detection& d, const std::string& path, const std::vector<st
   }
 }
 
+// True when `hex` names a commit without parents.
+bool IsRootCommit(const git::Repository& repo, const std::string& hex) {
+  Oid oid;
+  if (!Oid::FromHex(hex, &oid)) return false;
+  git_commit* raw = nullptr;
+  if (git_commit_lookup(&raw, repo.get(), &oid.raw) != 0) return false;
+  git::CommitPtr c(raw);
+  return git_commit_parentcount(c.get()) == 0;
+}
+
 // Attaches origins to blob detections, applies path allowlists and path exclusions.
 Status Place(const git::Repository& repo, const std::vector<git::RefUpdate>& updates,
              const scan::Engine& engine, const ScanOptions& options, ScanResult& out) {
@@ -127,6 +137,7 @@ Status Place(const git::Repository& repo, const std::vector<git::RefUpdate>& upd
         d.origins[0].ref = u.ref;
       }
     }
+    for (auto& o : d.origins) o.root_commit = IsRootCommit(repo, o.commit_sha);
     size_t rule_index = static_cast<size_t>(d.finding.rule - engine.rules().rules.data());
     if (!d.origins.empty() && !d.origins[0].path.empty()) {
       bool all_allowlisted = true;
@@ -161,7 +172,8 @@ Result<ScanResult> ScanPush(const git::Repository& repo, const std::vector<git::
   return res;
 }
 
-Result<ScanResult> ScanObjects(const git::Repository& repo, const std::vector<git::RefUpdate>& updates,
+Result<ScanResult> ScanObjects(const git::Repository& repo,
+                               const std::vector<git::RefUpdate>& updates,
                                const std::vector<std::string>& object_ids, scan::Scanner& scanner,
                                const ScanOptions& options) {
   ScanResult out;
@@ -187,7 +199,8 @@ Result<ScanResult> ScanObjects(const git::Repository& repo, const std::vector<gi
       SG_RETURN_IF_ERROR(ScanCommitOrTag(repo, oid, type, scanner, out));
     }
   }
-  if (!out.detections.empty()) SG_RETURN_IF_ERROR(Place(repo, updates, scanner.engine(), options, out));
+  if (!out.detections.empty())
+    SG_RETURN_IF_ERROR(Place(repo, updates, scanner.engine(), options, out));
   return out;
 }
 
@@ -292,11 +305,13 @@ Result<ScanResult> ScanHistory(const git::Repository& repo, scan::Scanner& scann
     kept.push_back(std::move(d));
   }
   out.detections = std::move(kept);
-  std::sort(out.detections.begin(), out.detections.end(), [](const Detection& a, const Detection& b) {
-    const std::string pa = a.origins.empty() ? "" : a.origins[0].path;
-    const std::string pb = b.origins.empty() ? "" : b.origins[0].path;
-    return std::tie(pa, a.finding.start, a.finding.rule) < std::tie(pb, b.finding.start, b.finding.rule);
-  });
+  std::sort(out.detections.begin(), out.detections.end(),
+            [](const Detection& a, const Detection& b) {
+              const std::string pa = a.origins.empty() ? "" : a.origins[0].path;
+              const std::string pb = b.origins.empty() ? "" : b.origins[0].path;
+              return std::tie(pa, a.finding.start, a.finding.rule) <
+                     std::tie(pb, b.finding.start, b.finding.rule);
+            });
   return out;
 }
 

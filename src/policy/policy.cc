@@ -6,8 +6,11 @@
 namespace sg::policy {
 
 Identity WhoPushed(const Env& env, const std::string& os_user) {
-  static constexpr const char* kVars[] = {"GL_USERNAME",       "GL_ID",   "GITEA_PUSHER_NAME",
-                                          "GITHUB_USER_LOGIN", "GL_USER", "REMOTE_USER"};
+  // SECRETGATE_PUSHER: what an admin sets in authorized_keys for plain SSH (README "Who
+  // pushed"), where every pusher is the one Unix user `git`.
+  static constexpr const char* kVars[] = {"SECRETGATE_PUSHER", "GL_USERNAME",       "GL_ID",
+                                          "GITEA_PUSHER_NAME", "GITHUB_USER_LOGIN", "GL_USER",
+                                          "REMOTE_USER"};
   for (const char* var : kVars) {
     const char* v = env(var);
     if (v && *v) return {v, var};

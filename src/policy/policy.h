@@ -14,7 +14,8 @@ namespace sg::policy {
 
 using Env = std::function<const char*(const char*)>;  // getenv-like
 
-// The pusher as the server knows them: GitLab (GL_USERNAME, else GL_ID), Gitea/Forgejo
+// The pusher as the server knows them: SECRETGATE_PUSHER (set by an authorized_keys forced
+// command on plain SSH), GitLab (GL_USERNAME, else GL_ID), Gitea/Forgejo
 // (GITEA_PUSHER_NAME), GitHub Enterprise (GITHUB_USER_LOGIN), gitolite (GL_USER), smart HTTP
 // (REMOTE_USER), else the Unix user `os_user` (plain SSH).
 struct Identity {

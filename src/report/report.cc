@@ -96,6 +96,11 @@ std::string PusherMessage(const std::vector<const inspect::Detection*>& detectio
       if (tip) {
         L.push_back("       " + Short(o->commit_sha) +
                     " is the last commit: edit the file, then `git commit --amend`");
+      } else if (o->root_commit) {
+        // A root commit has no parent to name: `<sha>~1` would fail.
+        L.push_back("       " + Short(o->commit_sha) +
+                    " is the first commit: `git rebase -i --root`, mark it `edit`, fix, "
+                    "`git commit --amend`, `git rebase --continue`");
       } else {
         L.push_back("       " + Short(o->commit_sha) + " is an earlier commit: `git rebase -i " +
                     o->commit_sha +

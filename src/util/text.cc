@@ -3,6 +3,7 @@
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 
 #include "util/sha256.h"
@@ -21,6 +22,37 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   return n;
 }
 
+// The code point of one valid UTF-8 sequence.
+uint32_t CodePoint(std::string_view seq) {
+  const auto b = [&](size_t k) {
+    return static_cast<uint32_t>(static_cast<unsigned char>(seq[k]));
+  };
+  switch (seq.size()) {
+    case 2:
+      return ((b(0) & 0x1F) << 6) | (b(1) & 0x3F);
+    case 3:
+      return ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F);
+    case 4:
+      return ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) | (b(3) & 0x3F);
+    default:
+      return b(0);
+  }
+}
+
+std::string CodePointHex(std::string_view seq) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04x", CodePoint(seq));
+  return buf;
+}
+
+// Unicode format controls that change how text around them is displayed: the bidirectional
+// embeddings, overrides, isolates and marks, and the line and paragraph separators.
+bool IsFormatControl(std::string_view seq) {
+  const uint32_t cp = CodePoint(seq);
+  return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029;
+}
+
 void AppendHexByte(std::string& out, unsigned char c) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += "\\x";
@@ -37,10 +69,18 @@ std::string EscapeControl(std::string_view s) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\\': out += "\\\\"; break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
         default:
           if (c < 0x20 || c == 0x7f) {
             AppendHexByte(out, c);
@@ -54,6 +94,13 @@ std::string EscapeControl(std::string_view s) {
     size_t n = Utf8SequenceLength(s, i);
     // C1 controls (U+0080..U+009F) are two-byte sequences C2 80..C2 9F; some terminals obey them.
     bool c1 = n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0;
+    if (n > 0 && IsFormatControl(s.substr(i, n))) {
+      // Bidirectional overrides and isolates, marks and line separators reorder or break what
+      // a terminal shows ("Trojan Source"): written as \u{...}, visible.
+      out += "\\u{" + CodePointHex(s.substr(i, n)) + "}";
+      i += n;
+      continue;
+    }
     if (n == 0 || c1) {
       size_t bad = n == 0 ? 1 : n;
       for (size_t k = 0; k < bad; ++k) AppendHexByte(out, static_cast<unsigned char>(s[i + k]));
@@ -84,8 +131,7 @@ std::string Redact(std::string_view secret) {
   size_t prefix = std::min<size_t>(6, secret.size() / 4);
   // Never cut a UTF-8 sequence in half.
   while (prefix > 0 && (static_cast<unsigned char>(secret[prefix]) & 0xC0) == 0x80) --prefix;
-  return EscapeControl(secret.substr(0, prefix)) + "…(" + std::to_string(secret.size()) +
-         " chars)";
+  return EscapeControl(secret.substr(0, prefix)) + "…(" + std::to_string(secret.size()) + " chars)";
 }
 
 std::string FormatRfc3339(int64_t unix_seconds) {
@@ -110,9 +156,8 @@ bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
   if (needle.size() > haystack.size()) return false;
   for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
     size_t k = 0;
-    while (k < needle.size() &&
-           std::tolower(static_cast<unsigned char>(haystack[i + k])) ==
-               std::tolower(static_cast<unsigned char>(needle[k]))) {
+    while (k < needle.size() && std::tolower(static_cast<unsigned char>(haystack[i + k])) ==
+                                    std::tolower(static_cast<unsigned char>(needle[k]))) {
       ++k;
     }
     if (k == needle.size()) return true;

@@ -8,9 +8,11 @@
 
 namespace sg {
 
-// Returns `s` with every control character (C0, DEL, and C1 encoded as UTF-8) and every byte
-// that is not valid UTF-8 written as a visible escape (\n, \t, \x1b, ...), so that a hostile
-// path or commit message cannot move the cursor, recolour or forge lines on a pusher's terminal.
+// Returns `s` with every control character (C0, DEL, and C1 encoded as UTF-8), every Unicode
+// bidirectional or line-separating format control (U+202E and its kin, written \u{202e}) and
+// every byte that is not valid UTF-8 written as a visible escape (\n, \t, \x1b, ...), so that a
+// hostile path or commit message cannot move the cursor, recolour, reorder or forge lines on a
+// pusher's terminal or in any output.
 std::string EscapeControl(std::string_view s);
 
 // Shannon entropy of the bytes of `s`, in bits per byte (0 for an empty string).

@@ -239,6 +239,8 @@ TEST_CASE(
   auto r = s.Push();
   CHECK(r.code == 0);
   CHECK(Contains(s.log(), "queued as"));
+  // The pusher is told that part of the push is scanned later.
+  CHECK(Contains(r.err, "object(s) of this push will be scanned after it"));
   // Drain as cron would (the post-receive hook also starts one in the background).
   auto d = s.Sg("drain --repo " + Quote(s.bare()));
   CHECK(d.code == 0);

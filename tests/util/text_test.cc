@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "util/text.h"
+
+#include <doctest/doctest.h>
 
 using namespace sg;
 
@@ -11,10 +11,23 @@ TEST_CASE("control characters in hostile paths are escaped") {
   CHECK(EscapeControl("del\x7f") == "del\\x7f");
   CHECK(EscapeControl("back\\slash") == "back\\\\slash");
   // C1 control U+009B (CSI) encoded as UTF-8 is escaped; ordinary UTF-8 is kept.
-  CHECK(EscapeControl("x\xc2\x9b" "31m") == "x\\xc2\\x9b31m");
+  CHECK(EscapeControl("x\xc2\x9b"
+                      "31m") == "x\\xc2\\x9b31m");
   CHECK(EscapeControl("caf\xc3\xa9/\xe6\x97\xa5") == "caf\xc3\xa9/\xe6\x97\xa5");
   // Invalid UTF-8 bytes become visible escapes.
   CHECK(EscapeControl("bad\xff") == "bad\\xff");
+}
+
+TEST_CASE("bidirectional overrides and line separators in hostile names are shown, not obeyed") {
+  // U+202E RIGHT-TO-LEFT OVERRIDE would show "config.env" as something else on a terminal.
+  CHECK(EscapeControl("x\xe2\x80\xae"
+                      "vne.gifnoc") == "x\\u{202e}vne.gifnoc");
+  CHECK(EscapeControl("a\xe2\x81\xa6"
+                      "b\xe2\x81\xa9") == "a\\u{2066}b\\u{2069}");
+  CHECK(EscapeControl("mark\xe2\x80\x8f") == "mark\\u{200f}");
+  CHECK(EscapeControl("line\xe2\x80\xa8sep") == "line\\u{2028}sep");
+  CHECK(EscapeControl("arabic\xd8\x9c") == "arabic\\u{061c}");
+  CHECK(EscapeControl("dash\xe2\x80\x94ok") == "dash\xe2\x80\x94ok");  // an em dash stays
 }
 
 TEST_CASE("redaction shows a short prefix and the length, never the secret") {
