@@ -154,18 +154,7 @@ Result<Fd> Dir::OpenFile(std::string_view name, int flags, const FileModes& want
 Result<std::string> Dir::ReadWhole(std::string_view name) const {
   auto fd = OpenFile(name, O_RDONLY);
   if (!fd.ok()) return fd.status();
-  const std::string path = PathOf(name);
-  auto stamp = StatFd(fd->get(), path);
-  if (!stamp.ok()) return stamp.status();
-  auto out = ReadAt(fd->get(), 0, static_cast<size_t>(stamp->size), path);
-  if (!out.ok()) return out.status();
-  for (;;) {
-    auto more = ReadAt(fd->get(), out->size(), 1 << 16, path);
-    if (!more.ok()) return more.status();
-    if (more->empty()) break;
-    *out += *more;
-  }
-  return out;
+  return ReadToEnd(fd->get(), PathOf(name));
 }
 
 Status Dir::Replace(std::string_view name, std::string_view data, bool durable,
@@ -234,13 +223,17 @@ Result<std::string> ReadAt(int fd, uint64_t offset, size_t n, const std::string&
 Result<std::string> ReadWholeFile(const std::string& path) {
   auto fd = OpenFile(path, O_RDONLY);
   if (!fd.ok()) return fd.status();
-  auto stamp = StatFd(fd->get(), path);
+  return ReadToEnd(fd->get(), path);
+}
+
+Result<std::string> ReadToEnd(int fd, const std::string& path) {
+  auto stamp = StatFd(fd, path);
   if (!stamp.ok()) return stamp.status();
   // One read of the size fstat reports; a file that grew meanwhile is read on to its end.
-  auto out = ReadAt(fd->get(), 0, static_cast<size_t>(stamp->size), path);
+  auto out = ReadAt(fd, 0, static_cast<size_t>(stamp->size), path);
   if (!out.ok()) return out.status();
   for (;;) {
-    auto more = ReadAt(fd->get(), out->size(), 1 << 16, path);
+    auto more = ReadAt(fd, out->size(), 1 << 16, path);
     if (!more.ok()) return more.status();
     if (more->empty()) break;
     *out += *more;

@@ -99,6 +99,8 @@ Status WriteAllAt(int fd, std::string_view data, uint64_t offset, const std::str
 Result<std::string> ReadAt(int fd, uint64_t offset, size_t n, const std::string& path);
 // The whole file; NotFound if it does not exist.
 Result<std::string> ReadWholeFile(const std::string& path);
+// Everything from the start of the open file `fd` to its end, however it grows meanwhile.
+Result<std::string> ReadToEnd(int fd, const std::string& path);
 
 Status SyncFd(int fd, const std::string& path);
 Status SyncDir(const std::string& dir);
