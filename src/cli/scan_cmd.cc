@@ -7,10 +7,11 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/record.h"
-#include "inspect/push.h"
+#include "inspect/history.h"
 #include "log/log.h"
 #include "report/report.h"
 #include "util/fs.h"
+#include "util/text.h"
 
 namespace sg::cli {
 
@@ -24,11 +25,12 @@ constexpr char kHelp[] =
     "  --format   text (default) or json: {\"findings\":[{rule_id, secret_type_display_name,\n"
     "             path, start_line, end_line, start_column, end_column, commit_sha, blob_sha,\n"
     "             secret_redacted}]}\n"
-    "  --rules    rule file or directory to use instead of the configured rules\n";
+    "  --rules    rule file or directory to use instead of the configured rules\n"
+    "  --threads  reader threads (default: one per core)\n";
 }
 
 int RunScan(const Argv& argv) {
-  auto args = Args::Parse(argv, {"format", "rules"}, {"help", "no-store"});
+  auto args = Args::Parse(argv, {"format", "rules", "threads"}, {"help", "no-store"});
   if (!args.ok()) return ReportError(args.status());
   if (args->Has("help")) {
     std::cout << kHelp;
@@ -63,12 +65,20 @@ int RunScan(const Argv& argv) {
   if (args->Has("rules")) cfg->rules = args->GetAll("rules");
   auto engine = BuildEngine(*cfg, repo ? repo->git_dir() + "/secretgate/cache" : "/tmp");
   if (!engine.ok()) return ReportError(engine.status());
-  scan::Scanner scanner(*engine);
   inspect::ScanOptions options;
   options.max_blob_size = cfg->max_blob_size;
   options.exclude_paths = cfg->exclude_paths;
-  auto result = repo ? inspect::ScanHistory(*repo, scanner, options)
-                     : inspect::ScanPath(path, scanner, options);
+  if (auto t = args->Get("threads")) {
+    char* end = nullptr;
+    long v = std::strtol(t->c_str(), &end, 10);
+    if (end == t->c_str() || *end || v < 1 || v > 256) {
+      return ReportError(Status::Invalid("--threads must be a number from 1 to 256, not '" +
+                                         EscapeControl(*t) + "'"));
+    }
+    options.threads = static_cast<unsigned>(v);
+  }
+  auto result = repo ? inspect::ScanHistory(*repo, *engine, options)
+                     : inspect::ScanPath(path, *engine, options);
   if (!result.ok()) return ReportError(result.status());
   std::vector<const inspect::Detection*> shown;
   for (const auto& d : result->detections) {

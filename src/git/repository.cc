@@ -335,10 +335,6 @@ Result<std::vector<std::pair<Oid, std::string>>> NewCommits(const Repository& re
   return out;
 }
 
-namespace {
-
-// Calls fn(path, blob) for the blobs `commit` adds relative to its parents. For a merge, a
-// blob that any parent already has at that path is not new.
 Status BlobsAddedBy(git_repository* repo, const Oid& commit_oid,
                     const std::function<void(const std::string&, const Oid&)>& fn) {
   git_commit* raw = nullptr;
@@ -372,8 +368,6 @@ Status BlobsAddedBy(git_repository* repo, const Oid& commit_oid,
     fn(path, blob);
   });
 }
-
-}  // namespace
 
 Result<NewObjects> FindNewObjects(const Repository& repo, const std::vector<RefUpdate>& updates) {
   NewObjects out;
@@ -479,67 +473,6 @@ Result<std::map<Oid, std::vector<BlobOrigin>>> MapBlobs(const Repository& repo,
         }));
   }
   return out;
-}
-
-Status ForEachReachableBlob(
-    const Repository& repo,
-    const std::function<Status(const Oid& blob, const Oid& commit, const std::string& path)>& fn) {
-  git_revwalk* raw = nullptr;
-  int rc = git_revwalk_new(&raw, repo.get());
-  if (rc != 0) return GitError(rc, "cannot walk history");
-  RevwalkPtr walk(raw);
-  git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
-  // Every ref, and HEAD when it is detached.
-  git_reference_iterator* raw_it = nullptr;
-  rc = git_reference_iterator_new(&raw_it, repo.get());
-  if (rc != 0) return GitError(rc, "cannot list refs");
-  RefIteratorPtr it(raw_it);
-  git_reference* raw_ref = nullptr;
-  bool any = false;
-  while (git_reference_next(&raw_ref, it.get()) == 0) {
-    ReferencePtr ref(raw_ref);
-    git_object* obj = nullptr;
-    if (git_reference_peel(&obj, ref.get(), GIT_OBJECT_COMMIT) != 0) continue;
-    ObjectPtr o(obj);
-    if (git_revwalk_push(walk.get(), git_object_id(o.get())) == 0) any = true;
-  }
-  git_revwalk_push_head(walk.get());
-  if (!any && git_repository_head_unborn(repo.get()) == 1) return Status::Ok();
-
-  std::unordered_set<Oid, OidHash> seen_trees, seen_blobs;
-  std::function<Status(const git_tree*, const std::string&, const Oid&)> visit =
-      [&](const git_tree* tree, const std::string& prefix, const Oid& commit) -> Status {
-    size_t n = git_tree_entrycount(tree);
-    for (size_t i = 0; i < n; ++i) {
-      const git_tree_entry* e = git_tree_entry_byindex(tree, i);
-      Oid id(*git_tree_entry_id(e));
-      git_object_t type = git_tree_entry_type(e);
-      if (type == GIT_OBJECT_TREE) {
-        if (!seen_trees.insert(id).second) continue;
-        auto sub = LookupTree(repo.get(), &id.raw);
-        if (!sub.ok()) return sub.status();
-        SG_RETURN_IF_ERROR(visit(sub->get(), Join(prefix, git_tree_entry_name(e)), commit));
-      } else if (type == GIT_OBJECT_BLOB) {
-        if (!seen_blobs.insert(id).second) continue;
-        SG_RETURN_IF_ERROR(fn(id, commit, Join(prefix, git_tree_entry_name(e))));
-      }
-    }
-    return Status::Ok();
-  };
-  git_oid id;
-  while ((rc = git_revwalk_next(&id, walk.get())) == 0) {
-    git_commit* c = nullptr;
-    rc = git_commit_lookup(&c, repo.get(), &id);
-    if (rc != 0) return GitError(rc, "cannot read commit " + Oid(id).Hex());
-    CommitPtr commit(c);
-    const git_oid* tree_id = git_commit_tree_id(commit.get());
-    if (!seen_trees.insert(Oid(*tree_id)).second) continue;
-    auto tree = LookupTree(repo.get(), tree_id);
-    if (!tree.ok()) return tree.status();
-    SG_RETURN_IF_ERROR(visit(tree->get(), "", Oid(id)));
-  }
-  if (rc != GIT_ITEROVER) return GitError(rc, "cannot walk history");
-  return Status::Ok();
 }
 
 }  // namespace sg::git

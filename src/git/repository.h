@@ -113,10 +113,9 @@ Result<std::vector<std::pair<Oid, std::string>>> NewCommits(const Repository& re
                                                             const std::vector<RefUpdate>& updates,
                                                             bool refs_updated = false);
 
-// Calls `fn(blob, commit, path)` once for every blob reachable from any ref (and HEAD), with
-// the first commit (oldest first) and path where the walk met it. Each tree is read once.
-Status ForEachReachableBlob(
-    const Repository& repo,
-    const std::function<Status(const Oid& blob, const Oid& commit, const std::string& path)>& fn);
+// Calls fn(path, blob) for the blobs `commit` adds relative to its parents (all of its tree for
+// a root commit). For a merge, a blob that any parent already has at that path is not new.
+Status BlobsAddedBy(git_repository* repo, const Oid& commit,
+                    const std::function<void(const std::string& path, const Oid& blob)>& fn);
 
 }  // namespace sg::git

@@ -47,4 +47,11 @@ bool GlobMatch(std::string_view glob, std::string_view path) {
   return Match(g, p);
 }
 
+void ApplyExclusions(Detection& d, const std::string& path, const std::vector<std::string>& globs) {
+  for (const auto& glob : globs) {
+    if (!d.finding.suppressed_by.empty()) return;
+    if (GlobMatch(glob, path)) d.finding.suppressed_by = "path exclusion '" + glob + "'";
+  }
+}
+
 }  // namespace sg::inspect

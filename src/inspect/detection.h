@@ -38,6 +38,17 @@ struct ScanStats {
   size_t skipped_binary = 0;
   size_t skipped_large = 0;
   size_t unscanned = 0;  // left for later because the deadline passed
+
+  void Add(const ScanStats& o) {
+    objects += o.objects;
+    blobs_scanned += o.blobs_scanned;
+    bytes_scanned += o.bytes_scanned;
+    commits += o.commits;
+    tags += o.tags;
+    skipped_binary += o.skipped_binary;
+    skipped_large += o.skipped_large;
+    unscanned += o.unscanned;
+  }
 };
 
 }  // namespace sg::inspect

@@ -1,7 +1,9 @@
 // Scanning what a push adds, and scanning whole histories and directories.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +22,10 @@ struct ScanOptions {
   std::vector<std::string> exclude_paths;  // globs; matching findings are suppressed
   // The refs of the push already hold their new values (a drain after the push was accepted).
   bool refs_updated = false;
+  // Scans of histories and directories: reader threads (0: one per core), and a counter of the
+  // bytes read so far that another thread may watch (a progress line), or null.
+  unsigned threads = 0;
+  std::atomic<uint64_t>* progress = nullptr;
 };
 
 struct ScanResult {
@@ -39,13 +45,5 @@ Result<ScanResult> ScanPush(const git::Repository& repo, const std::vector<git::
 Result<ScanResult> ScanObjects(const git::Repository& repo, const std::vector<git::RefUpdate>& updates,
                                const std::vector<std::string>& object_ids, scan::Scanner& scanner,
                                const ScanOptions& options);
-
-// Scans every blob reachable from any ref once, each with the first commit and path the walk met.
-Result<ScanResult> ScanHistory(const git::Repository& repo, scan::Scanner& scanner,
-                               const ScanOptions& options);
-
-// Scans a file, or every file under a directory (skipping .git), outside git.
-Result<ScanResult> ScanPath(const std::string& path, scan::Scanner& scanner,
-                            const ScanOptions& options);
 
 }  // namespace sg::inspect

@@ -1,0 +1,170 @@
+// ScanPath: files outside git (see history.h).
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+#include <tuple>
+
+#include "inspect/blob_filter.h"
+#include "inspect/history.h"
+#include "util/text.h"
+
+namespace sg::inspect {
+namespace {
+
+struct File {
+  std::string full, shown;
+};
+
+// Lists the regular files under `root` (not following symlinks, skipping .git), sorted.
+Result<std::vector<File>> ListFiles(const std::string& root) {
+  namespace fs = std::filesystem;
+  std::vector<File> files;
+  std::error_code ec;
+  if (fs::is_regular_file(root, ec)) {
+    files.push_back({root, root});
+    return files;
+  }
+  if (!fs::is_directory(root, ec)) return Status::NotFound("no such file or directory: " + root);
+  const fs::path base(root);
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+  if (ec) return Status::IOError("cannot read directory " + root + ": " + ec.message());
+  for (auto end = fs::recursive_directory_iterator(); it != end; it.increment(ec)) {
+    if (ec) return Status::IOError("cannot read directory " + root + ": " + ec.message());
+    // The entry's type comes from readdir (no stat); symlinks are not followed.
+    if (it->is_symlink()) continue;
+    if (it->is_directory()) {
+      if (it->path().filename() == ".git") it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file()) {
+      // lexically_relative: the same answer as fs::relative for paths under root, without a
+      // stat and canonicalisation of both paths per file (half a directory scan's time).
+      files.push_back({it->path().string(), it->path().lexically_relative(base).string()});
+    }
+  }
+  std::sort(files.begin(), files.end(),
+            [](const File& a, const File& b) { return a.full < b.full; });
+  return files;
+}
+
+// Reads a whole file into `buf` (reused between files). Returns the size, or -1 with `err`.
+ssize_t ReadInto(const std::string& path, int64_t max_size, std::vector<char>& buf, int64_t* size,
+                 std::string* err) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    *err = std::strerror(errno);
+    return -1;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    *err = "not a regular file";
+    ::close(fd);
+    return -1;
+  }
+  *size = st.st_size;
+  if (st.st_size > max_size) {
+    ::close(fd);
+    return 0;
+  }
+  if (buf.size() < static_cast<size_t>(st.st_size) + 1) buf.resize(st.st_size + 1);
+  size_t got = 0;
+  for (;;) {  // until EOF: a file may grow while it is read
+    if (got == buf.size()) buf.resize(buf.size() * 2);
+    ssize_t r = ::read(fd, buf.data() + got, buf.size() - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      *err = std::strerror(errno);
+      ::close(fd);
+      return -1;
+    }
+    if (r == 0) break;
+    got += static_cast<size_t>(r);
+  }
+  ::close(fd);
+  return static_cast<ssize_t>(got);
+}
+
+}  // namespace
+
+Result<ScanResult> ScanPath(const std::string& root,
+                            const std::shared_ptr<const scan::Engine>& engine,
+                            const ScanOptions& options) {
+  auto files = ListFiles(root);
+  if (!files.ok()) return files.status();
+  const unsigned n =
+      std::min<unsigned>(ReaderThreads(options), std::max<size_t>(1, files->size() / 16));
+  std::vector<ScanResult> parts(n);
+  std::vector<Status> errors(n);
+  std::atomic<size_t> next{0};
+  auto work = [&](unsigned t) {
+    scan::Scanner scanner(engine);
+    ScanResult& out = parts[t];
+    std::vector<char> buf;
+    constexpr size_t kChunk = 16;
+    for (size_t begin; (begin = next.fetch_add(kChunk)) < files->size();) {
+      for (size_t i = begin; i < std::min(files->size(), begin + kChunk); ++i) {
+        const File& f = (*files)[i];
+        int64_t size = 0;
+        std::string err;
+        ssize_t got = ReadInto(f.full, options.max_blob_size, buf, &size, &err);
+        if (got < 0) {
+          spdlog::warn("skipped {}: {}", EscapeControl(f.shown), err);
+          continue;
+        }
+        ++out.stats.objects;
+        if (options.progress) options.progress->fetch_add(size, std::memory_order_relaxed);
+        if (size > options.max_blob_size) {
+          ++out.stats.skipped_large;
+          spdlog::info("skipped {}: {} bytes is over max_blob_size", EscapeControl(f.shown), size);
+          continue;
+        }
+        std::string_view data(buf.data(), static_cast<size_t>(got));
+        if (LooksBinary(data)) {
+          ++out.stats.skipped_binary;
+          spdlog::info("skipped {}: binary", EscapeControl(f.shown));
+          continue;
+        }
+        ++out.stats.blobs_scanned;
+        out.stats.bytes_scanned += data.size();
+        auto found = scanner.Scan(data, f.shown);
+        if (!found.ok()) {
+          errors[t] = found.status().WithContext(f.shown);
+          next = files->size();
+          return;
+        }
+        for (auto& fd : *found) {
+          Detection d;
+          d.finding = std::move(fd);
+          d.origins.push_back({"", f.shown, ""});
+          ApplyExclusions(d, f.shown, options.exclude_paths);
+          out.detections.push_back(std::move(d));
+        }
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < n; ++t) threads.emplace_back(work, t);
+  work(0);
+  for (auto& th : threads) th.join();
+  ScanResult out;
+  for (unsigned t = 0; t < n; ++t) {
+    if (!errors[t].ok()) return errors[t];
+    out.stats.Add(parts[t].stats);
+    for (auto& d : parts[t].detections) out.detections.push_back(std::move(d));
+  }
+  std::sort(out.detections.begin(), out.detections.end(),
+            [](const Detection& a, const Detection& b) {
+              return std::tie(a.origins[0].path, a.finding.start, a.finding.rule) <
+                     std::tie(b.origins[0].path, b.finding.start, b.finding.rule);
+            });
+  return out;
+}
+
+}  // namespace sg::inspect

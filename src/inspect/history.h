@@ -1,0 +1,38 @@
+// Scanning whole histories, commit ranges and directories (`secretgate scan`).
+#pragma once
+
+#include <string>
+
+#include "git/history.h"
+#include "git/repository.h"
+#include "inspect/push.h"
+#include "scan/engine.h"
+
+namespace sg::inspect {
+
+// Every blob, commit message and annotated tag message of the object database once (blobs no
+// ref reaches included), read by git::ForEachObject on options.threads threads, each with its
+// own Scanner on `engine`. Blobs with findings are then placed at the first commit and path
+// that hold them (unreachable ones keep no origin); commit messages carry their commit, tag
+// messages their tag's ref.
+Result<ScanResult> ScanHistory(const git::Repository& repo,
+                               const std::shared_ptr<const scan::Engine>& engine,
+                               const ScanOptions& options);
+
+// Only what the selected commits add: the blobs each adds relative to its parents (placed at
+// the first selected commit and path that adds them), their messages, and the messages of
+// annotated tags that point at them.
+Result<ScanResult> ScanCommits(const git::Repository& repo, const git::CommitSelection& selection,
+                               const std::shared_ptr<const scan::Engine>& engine,
+                               const ScanOptions& options);
+
+// A file, or every regular file under a directory (skipping .git), outside git; paths are shown
+// relative to `path`. Read on options.threads threads.
+Result<ScanResult> ScanPath(const std::string& path,
+                            const std::shared_ptr<const scan::Engine>& engine,
+                            const ScanOptions& options);
+
+// The number of reader threads `options` asks for (0: one per core, at most 16).
+unsigned ReaderThreads(const ScanOptions& options);
+
+}  // namespace sg::inspect
