@@ -1,4 +1,6 @@
 // secretgate rules check [PATHS...]
+#include <chrono>
+#include <iomanip>
 #include <iostream>
 
 #include "cli/args.h"
@@ -44,8 +46,8 @@ int RunRules(const Argv& argv) {
     auto engine = BuildEngine(*cfg, "/tmp");
     if (!engine.ok()) return ReportError(engine.status());
     std::cout << ((*engine)->cache_hit() ? "already compiled: " : "compiled: ")
-              << (*engine)->rules().rules.size() << " rules, cache in " << (*engine)->options().cache_dir
-              << "\n";
+              << (*engine)->rules().rules.size() << " rules, cache in "
+              << (*engine)->options().cache_dir << "\n";
     return kExitOk;
   }
   if (sub == "import-gitleaks") {
@@ -90,19 +92,28 @@ int RunRules(const Argv& argv) {
     return loaded.ok() ? kExitOk : kExitFound;
   }
   scan::EngineOptions options;  // no cache: check compiles from scratch
+  const auto t0 = std::chrono::steady_clock::now();
   auto engine = scan::Engine::Build(std::move(loaded.set), options);
   if (!engine.ok()) {
     std::cout << engine.status().message() << "\n";
     return kExitFound;
   }
+  const double compile_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  scan::AnchorReport anchors = scan::CheckAnchors(**engine);
+  for (const auto& n : anchors.notes) std::cout << n << "\n";
+  for (const auto& w : anchors.warnings) std::cout << w << "\n";
   std::vector<std::string> problems = scan::CheckExamples(*engine);
   for (const auto& p : problems) std::cout << p << "\n";
   size_t nproblems = loaded.errors.size() + problems.size();
   size_t examples = 0;
-  for (const auto& r : (*engine)->rules().rules) examples += r.examples.size() + r.negative_examples.size();
+  for (const auto& r : (*engine)->rules().rules)
+    examples += r.examples.size() + r.negative_examples.size();
   std::cout << (nproblems == 0 ? "ok: " : "FAILED: ") << nrules << " rules, " << examples
             << " examples checked, " << nproblems << " problem" << (nproblems == 1 ? "" : "s")
-            << "\n";
+            << "; compiled in " << std::fixed << std::setprecision(2) << compile_s << " s ("
+            << (*engine)->groups().size() << " second-pass database"
+            << ((*engine)->groups().size() == 1 ? "" : "s") << ")\n";
   return nproblems == 0 ? kExitOk : kExitFound;
 }
 

@@ -13,6 +13,7 @@
 #include <map>
 #include <regex>
 
+#include "scan/anchor.h"
 #include "util/crc32c.h"
 #include "util/fs.h"
 #include "util/text.h"
@@ -78,7 +79,7 @@ HsPlan PlanRule(const std::string& regex) {
   return {HsMode::kNone, UINT_MAX};
 }
 
-constexpr char kCacheMagic[] = "SGHSCACHE2\n";
+constexpr char kCacheMagic[] = "SGHSCACHE3\n";
 constexpr size_t kPage = 4096;  // the database image starts on a page boundary of the file
 
 size_t ImageOffset(size_t header_size) { return (header_size + kPage - 1) / kPage * kPage; }
@@ -169,9 +170,15 @@ Status Engine::Compile() {
     }
   }
 
-  std::vector<std::string> exprs;
-  std::vector<unsigned> flags;
-  std::vector<unsigned> ids;
+  // One Hyperscan database per group of expressions: the main one, and one per second-pass
+  // group (rules Hyperscan cannot anchor, keyed by their keyword set).
+  struct DbPlan {
+    std::vector<std::string> exprs;
+    std::vector<unsigned> flags, ids;
+  };
+  DbPlan main_plan;
+  std::vector<DbPlan> group_plans;
+  std::map<std::vector<uint32_t>, uint32_t> group_of_keywords;
   for (size_t i = 0; i < set_.rules.size(); ++i) {
     bool widened = false;
     std::string expr = HsExpression(set_.rules[i].regex, &widened);
@@ -185,57 +192,85 @@ Status Engine::Compile() {
           set_.rules[i].id, set_.rules[i].Where());
       continue;
     }
-    exprs.push_back(expr);
-    flags.push_back(plan.mode == HsMode::kPrefilter ? HS_FLAG_PREFILTER : 0);
-    ids.push_back(static_cast<unsigned>(i));
+    DbPlan* target = &main_plan;
+    // A second pass pays only when its keywords are rare: every keyword of kMinAnchor bytes
+    // or more (a two-letter keyword such as "AC" occurs in nearly every buffer).
+    bool rare_keywords = !compiled_[i].keyword_ids.empty();
+    for (uint32_t id : compiled_[i].keyword_ids) {
+      rare_keywords = rare_keywords && keywords_[id - nrules].size() >= kMinAnchor;
+    }
+    if (rare_keywords && !HyperscanCanAnchor(set_.rules[i].regex)) {
+      std::vector<uint32_t> kws = compiled_[i].keyword_ids;
+      std::sort(kws.begin(), kws.end());
+      auto [it, inserted] =
+          group_of_keywords.emplace(kws, static_cast<uint32_t>(group_plans.size()));
+      if (inserted) {
+        group_plans.emplace_back();
+        groups_.push_back({kws, nullptr});
+      }
+      compiled_[i].group = it->second;
+      target = &group_plans[it->second];
+    }
+    target->exprs.push_back(expr);
+    target->flags.push_back(plan.mode == HsMode::kPrefilter ? HS_FLAG_PREFILTER : 0);
+    target->ids.push_back(static_cast<unsigned>(i));
   }
   for (size_t k = 0; k < keywords_.size(); ++k) {
-    exprs.push_back(EscapeLiteral(keywords_[k]));
-    flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
-    ids.push_back(nrules + static_cast<unsigned>(k));
+    main_plan.exprs.push_back(EscapeLiteral(keywords_[k]));
+    main_plan.flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
+    main_plan.ids.push_back(nrules + static_cast<unsigned>(k));
   }
-  if (exprs.empty()) return Status::Ok();  // no rules: nothing to scan for
 
-  for (;;) {
-    std::vector<const char*> cexprs;
-    for (const auto& e : exprs) cexprs.push_back(e.c_str());
-    hs_database_t* raw_db = nullptr;
-    hs_compile_error_t* raw_err = nullptr;
-    hs_error_t rc = hs_compile_multi(cexprs.data(), flags.data(), ids.data(),
-                                     static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr,
-                                     &raw_db, &raw_err);
-    HsCompileError err(raw_err);
-    if (rc == HS_SUCCESS) {
-      db_.reset(raw_db, hs_free_database);
-      break;
+  auto compile = [&](DbPlan& plan, std::shared_ptr<hs_database_t>* out) -> Status {
+    while (!plan.exprs.empty()) {
+      std::vector<const char*> cexprs;
+      for (const auto& e : plan.exprs) cexprs.push_back(e.c_str());
+      hs_database_t* raw_db = nullptr;
+      hs_compile_error_t* raw_err = nullptr;
+      hs_error_t rc = hs_compile_multi(cexprs.data(), plan.flags.data(), plan.ids.data(),
+                                       static_cast<unsigned>(plan.exprs.size()), HS_MODE_BLOCK,
+                                       nullptr, &raw_db, &raw_err);
+      HsCompileError err(raw_err);
+      if (rc == HS_SUCCESS) {
+        out->reset(raw_db, hs_free_database);
+        return Status::Ok();
+      }
+      // One expression Hyperscan accepted alone may still fail in the set: demote that rule
+      // to PCRE2-only and try again.
+      if (err && err->expression >= 0 && plan.ids[err->expression] < nrules) {
+        size_t at = static_cast<size_t>(err->expression);
+        size_t rule = plan.ids[at];
+        spdlog::warn("rule {}: Hyperscan: {}; PCRE2 will confirm it alone", set_.rules[rule].id,
+                     err->message);
+        compiled_[rule].mode = HsMode::kNone;
+        compiled_[rule].group = kMainDatabase;
+        plan.exprs.erase(plan.exprs.begin() + at);
+        plan.flags.erase(plan.flags.begin() + at);
+        plan.ids.erase(plan.ids.begin() + at);
+        continue;
+      }
+      return Status::Internal(std::string("Hyperscan cannot compile the rule set: ") +
+                              (err ? err->message : "unknown error"));
     }
-    // One expression Hyperscan accepted alone may still fail in the set: demote that rule to
-    // PCRE2-only and try again.
-    if (err && err->expression >= 0 && ids[err->expression] < nrules) {
-      size_t at = static_cast<size_t>(err->expression);
-      size_t rule = ids[at];
-      spdlog::warn("rule {}: Hyperscan: {}; PCRE2 will confirm it alone", set_.rules[rule].id,
-                   err->message);
-      compiled_[rule].mode = HsMode::kNone;
-      exprs.erase(exprs.begin() + at);
-      flags.erase(flags.begin() + at);
-      ids.erase(ids.begin() + at);
-      continue;
-    }
-    return Status::Internal(std::string("Hyperscan cannot compile the rule set: ") +
-                            (err ? err->message : "unknown error"));
+    return Status::Ok();  // nothing to scan for
+  };
+  SG_RETURN_IF_ERROR(compile(main_plan, &db_));
+  for (size_t g = 0; g < group_plans.size(); ++g) {
+    SG_RETURN_IF_ERROR(compile(group_plans[g], &groups_[g].db));
   }
   if (!cache_path.empty()) SaveCache(cache_path);
   return Status::Ok();
 }
 
-// Cache file: magic, rule count, per rule (mode u8, max_width u32), image size u64, image
-// CRC-32C u32, zeros up to the next 4 KiB boundary, then the database *image*: the database as
-// hs_deserialize_database_at lays it out in page-aligned memory. A warm start maps the file and
-// hands Hyperscan the image where it lies, as Rspamd does with its Hyperscan caches: no read, no
-// copy, no deserialisation, about 2.5 ms of a 1.5 MB database (hs_serialize_database's form
-// would have to be read and deserialised into fresh memory on every push). Hyperscan's images
-// are position-independent at a given alignment, and a page boundary keeps it. The CRC guards
+// Cache file: magic, rule count, per rule (mode u8, max_width u32, group u32), group count G,
+// per group (keyword count u32, keyword ids u32...), then for each of the 1 + G databases (main
+// first) its image size u64 and CRC-32C u32; zeros up to the next 4 KiB boundary, then each
+// database *image* (the database as hs_deserialize_database_at lays it out in page-aligned
+// memory), each starting on a page boundary. A warm start maps the file and hands Hyperscan the
+// images where they lie, as Rspamd does with its Hyperscan caches: no read, no copy, no
+// deserialisation, about 2.5 ms of a 1.5 MB database (hs_serialize_database's form would have
+// to be read and deserialised into fresh memory on every push). Hyperscan's images are
+// position-independent at a given alignment, and a page boundary keeps it. The CRCs guard
 // against a damaged file, which Hyperscan would not detect; anything that does not check out
 // is ignored and recompiled.
 bool Engine::LoadCache(const std::string& path) {
@@ -253,36 +288,87 @@ bool Engine::LoadCache(const std::string& path) {
   };
   uint32_t n = 0;
   if (!take(&n, 4) || n != compiled_.size()) return false;
-  std::vector<std::pair<HsMode, uint32_t>> modes(n);
-  for (auto& [mode, width] : modes) {
-    uint8_t m;
-    if (!take(&m, 1) || !take(&width, 4) || m > 2) return false;
-    mode = static_cast<HsMode>(m);
+  struct Saved {
+    uint8_t mode;
+    uint32_t width, group;
+  };
+  std::vector<Saved> saved(n);
+  for (auto& r : saved) {
+    if (!take(&r.mode, 1) || !take(&r.width, 4) || !take(&r.group, 4) || r.mode > 2) return false;
   }
-  uint64_t size = 0;
-  uint32_t crc = 0;
-  if (!take(&size, 8) || !take(&crc, 4)) return false;
-  const size_t image_at = ImageOffset(off);
-  if (image_at > d.size() || d.size() - image_at != size) return false;
-  std::string_view image = d.substr(image_at);
-  if (Crc32c(image) != crc) {
-    spdlog::warn("ignoring the damaged rule cache {}: checksum mismatch", path);
-    return false;
+  uint32_t ngroups = 0;
+  if (!take(&ngroups, 4) || ngroups > n) return false;
+  std::vector<Group> groups(ngroups);
+  for (auto& g : groups) {
+    uint32_t k = 0;
+    if (!take(&k, 4) || k > keyword_count_) return false;
+    g.keyword_ids.resize(k);
+    for (auto& id : g.keyword_ids) {
+      if (!take(&id, 4) || id < n || id >= n + keyword_count_) return false;
+    }
   }
-  if (size > 0) {
-    auto* db = reinterpret_cast<hs_database_t*>(const_cast<char*>(image.data()));
-    char* info = nullptr;  // checks the image's magic and version
-    if (hs_database_info(db, &info) != HS_SUCCESS) return false;
-    free(info);
-    db_ = std::shared_ptr<hs_database_t>(map, db);  // shares the mapping's lifetime
-    mapped_ = true;
+  for (const auto& r : saved) {
+    if (r.group != kMainDatabase && r.group >= ngroups) return false;
   }
+  std::vector<std::pair<uint64_t, uint32_t>> images(1 + ngroups);
+  for (auto& [size, crc] : images) {
+    if (!take(&size, 8) || !take(&crc, 4)) return false;
+  }
+  size_t at = ImageOffset(off);
+  std::vector<std::shared_ptr<hs_database_t>> dbs;
+  for (const auto& [size, crc] : images) {
+    if (at > d.size() || d.size() - at < size) return false;
+    std::string_view image = d.substr(at, size);
+    if (Crc32c(image) != crc) {
+      spdlog::warn("ignoring the damaged rule cache {}: checksum mismatch", path);
+      return false;
+    }
+    std::shared_ptr<hs_database_t> db;
+    if (size > 0) {
+      auto* raw = reinterpret_cast<hs_database_t*>(const_cast<char*>(image.data()));
+      char* info = nullptr;  // checks the image's magic and version
+      if (hs_database_info(raw, &info) != HS_SUCCESS) return false;
+      free(info);
+      db = std::shared_ptr<hs_database_t>(map, raw);  // shares the mapping's lifetime
+    }
+    dbs.push_back(std::move(db));
+    at = ImageOffset(at + size);
+  }
+  db_ = dbs[0];
+  mapped_ = db_ != nullptr;
+  for (uint32_t g = 0; g < ngroups; ++g) groups[g].db = dbs[1 + g];
+  groups_ = std::move(groups);
   for (size_t i = 0; i < n; ++i) {
-    compiled_[i].mode = modes[i].first;
-    compiled_[i].max_width = modes[i].second;
+    compiled_[i].mode = static_cast<HsMode>(saved[i].mode);
+    compiled_[i].max_width = saved[i].width;
+    compiled_[i].group = saved[i].group;
   }
   return true;
 }
+
+namespace {
+
+// The page-aligned image of `db` (empty for no database); false when Hyperscan fails.
+bool DatabaseImage(const hs_database_t* db, std::string* image) {
+  image->clear();
+  if (!db) return true;
+  char* bytes = nullptr;
+  size_t length = 0;
+  if (hs_serialize_database(db, &bytes, &length) != HS_SUCCESS) return false;
+  std::unique_ptr<char, decltype(&free)> serialized(bytes, &free);
+  size_t image_size = 0;
+  if (hs_serialized_database_size(bytes, length, &image_size) != HS_SUCCESS) return false;
+  void* mem = nullptr;
+  if (posix_memalign(&mem, kPage, image_size) != 0) return false;
+  std::unique_ptr<void, decltype(&free)> aligned(mem, &free);
+  if (hs_deserialize_database_at(bytes, length, static_cast<hs_database_t*>(mem)) != HS_SUCCESS) {
+    return false;
+  }
+  image->assign(static_cast<const char*>(mem), image_size);
+  return true;
+}
+
+}  // namespace
 
 void Engine::SaveCache(const std::string& path) const {
   std::string out(kCacheMagic);
@@ -293,29 +379,30 @@ void Engine::SaveCache(const std::string& path) const {
     uint8_t mode = static_cast<uint8_t>(c.mode);
     put(&mode, 1);
     put(&c.max_width, 4);
+    put(&c.group, 4);
   }
-  std::string image;
-  if (db_) {
-    char* bytes = nullptr;
-    size_t length = 0;
-    if (hs_serialize_database(db_.get(), &bytes, &length) != HS_SUCCESS) return;
-    std::unique_ptr<char, decltype(&free)> serialized(bytes, &free);
-    size_t image_size = 0;
-    if (hs_serialized_database_size(bytes, length, &image_size) != HS_SUCCESS) return;
-    void* mem = nullptr;
-    if (posix_memalign(&mem, kPage, image_size) != 0) return;
-    std::unique_ptr<void, decltype(&free)> aligned(mem, &free);
-    if (hs_deserialize_database_at(bytes, length, static_cast<hs_database_t*>(mem)) != HS_SUCCESS) {
-      return;
-    }
-    image.assign(static_cast<const char*>(mem), image_size);
+  uint32_t ngroups = static_cast<uint32_t>(groups_.size());
+  put(&ngroups, 4);
+  for (const auto& g : groups_) {
+    uint32_t k = static_cast<uint32_t>(g.keyword_ids.size());
+    put(&k, 4);
+    for (uint32_t id : g.keyword_ids) put(&id, 4);
   }
-  uint64_t size = image.size();
-  uint32_t crc = Crc32c(image);
-  put(&size, 8);
-  put(&crc, 4);
-  out.resize(ImageOffset(out.size()), '\0');
-  out += image;
+  std::vector<std::string> images(1 + groups_.size());
+  if (!DatabaseImage(db_.get(), &images[0])) return;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    if (!DatabaseImage(groups_[g].db.get(), &images[1 + g])) return;
+  }
+  for (const auto& image : images) {
+    uint64_t size = image.size();
+    uint32_t crc = Crc32c(image);
+    put(&size, 8);
+    put(&crc, 4);
+  }
+  for (const auto& image : images) {
+    out.resize(ImageOffset(out.size()), '\0');
+    out += image;
+  }
   // A cache that cannot be written only costs the next run a compile.
   Status s = MakeDirs(options_.cache_dir, 0755);
   if (s.ok()) s = WriteFileAtomic(path, out, 0644);
@@ -362,6 +449,35 @@ bool Engine::SecretAllowlisted(size_t i, std::string_view secret) const {
     if (code && Pcre2Matches(code.get(), secret)) return true;
   }
   return false;
+}
+
+AnchorReport CheckAnchors(const Engine& engine) {
+  AnchorReport out;
+  const auto& rules = engine.rules().rules;
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const rules::Rule& r = rules[i];
+    const CompiledRule& c = engine.compiled(i);
+    if (c.group != kMainDatabase) {
+      std::string kws;
+      for (const auto& k : r.keywords) kws += (kws.empty() ? "" : ", ") + k;
+      out.notes.push_back(r.Where() + ": note: rule " + r.id + " has no literal of " +
+                          std::to_string(kMinAnchor) +
+                          "+ bytes for Hyperscan to anchor on; it runs in a second pass, only over "
+                          "content holding one of its keywords (" +
+                          kws + ")");
+    } else if (c.mode != HsMode::kNone && !HyperscanCanAnchor(r.regex)) {
+      out.warnings.push_back(
+          r.Where() + ": warning: rule " + r.id +
+          " slows every scan: its regex has no literal of " + std::to_string(kMinAnchor) +
+          "+ bytes for Hyperscan to anchor on, and " +
+          (r.keywords.empty()
+               ? std::string("it has no keywords")
+               : "its keywords are shorter than that (they occur nearly everywhere)") +
+          ", so it cannot run in a second pass only where they occur; give it a longer literal "
+          "or keyword");
+    }
+  }
+  return out;
 }
 
 }  // namespace sg::scan

@@ -38,9 +38,13 @@ enum class HsMode : uint8_t {
   kNone = 2,       // Hyperscan cannot take it: PCRE2 scans the whole buffer when a keyword occurs
 };
 
+// A rule in the main database (the common case), or in second-pass group g: see anchor.h.
+inline constexpr uint32_t kMainDatabase = UINT32_MAX;
+
 struct CompiledRule {
   HsMode mode = HsMode::kExact;
   uint32_t max_width = 0;  // from hs_expression_info; UINT32_MAX when unbounded
+  uint32_t group = kMainDatabase;
   std::vector<uint32_t> keyword_ids;
   // Lazily compiled confirmation regex and filters (see Engine::Pcre()).
   mutable std::once_flag once;
@@ -60,6 +64,14 @@ class Engine {
   // True when the Hyperscan database came from the on-disk cache.
   bool cache_hit() const { return cache_hit_; }
   const hs_database_t* database() const { return db_.get(); }
+  // Second-pass databases: rules Hyperscan cannot anchor on a literal (anchor.h), grouped by
+  // their keywords. A group's database is scanned only over a buffer holding one of its
+  // keywords, so those rules do not slow the scan of every byte.
+  struct Group {
+    std::vector<uint32_t> keyword_ids;
+    std::shared_ptr<hs_database_t> db;
+  };
+  const std::vector<Group>& groups() const { return groups_; }
   // True when the database is the cache file's image used in place (mapped, or read into
   // page-aligned memory where the file system cannot map files): no deserialisation.
   bool database_mapped() const { return mapped_; }
@@ -89,6 +101,7 @@ class Engine {
   size_t keyword_count_ = 0;
   // Compiled here (freed with hs_free_database) or mapped from the cache (unmapped).
   std::shared_ptr<hs_database_t> db_;
+  std::vector<Group> groups_;
   bool cache_hit_ = false;
   bool mapped_ = false;
 };
@@ -115,6 +128,7 @@ class Scanner {
   };
   static int OnMatch(unsigned int id, unsigned long long from, unsigned long long to,
                      unsigned int flags, void* ctx);
+  Status HsScan(const hs_database_t* db, std::string_view data);
   void Confirm(size_t rule, std::string_view data, size_t from, size_t to,
                std::vector<RawMatch>& out);
 
@@ -127,6 +141,15 @@ class Scanner {
   std::vector<uint32_t> touched_;
   std::vector<uint8_t> keyword_hit_;
 };
+
+// What the database layout says about rules that would slow it (anchor.h): `notes` name the
+// rules run in a second pass (only over content with their keywords); `warnings` name the rules
+// that slow every scan (no literal of kMinAnchor bytes, and no keyword long enough to gate a
+// second pass), each starting with the rule's file:line.
+struct AnchorReport {
+  std::vector<std::string> notes, warnings;
+};
+AnchorReport CheckAnchors(const Engine& engine);
 
 // Finds rules whose examples do not match or whose negative examples do; one message per
 // problem, each starting with the rule's file:line.

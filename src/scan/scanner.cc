@@ -74,10 +74,15 @@ std::tuple<int, bool, bool, size_t> Specificity(const Finding& f, size_t index) 
 }  // namespace
 
 Scanner::Scanner(std::shared_ptr<const Engine> engine) : engine_(std::move(engine)) {
-  if (engine_->database()) {
-    hs_scratch_t* raw = nullptr;
-    if (hs_alloc_scratch(engine_->database(), &raw) == HS_SUCCESS) scratch_.reset(raw);
+  // One scratch serves every database it was allocated (grown) for.
+  hs_scratch_t* raw = nullptr;
+  bool ok = true;
+  if (engine_->database()) ok = hs_alloc_scratch(engine_->database(), &raw) == HS_SUCCESS;
+  for (const auto& g : engine_->groups()) {
+    if (ok && g.db) ok = hs_alloc_scratch(g.db.get(), &raw) == HS_SUCCESS;
   }
+  if (ok) scratch_.reset(raw);
+  if (!ok && raw) hs_free_scratch(raw);
   mctx_.reset(pcre2_match_context_create(nullptr));
   pcre2_set_match_limit(mctx_.get(), engine_->options().match_limit);
   jit_stack_.reset(pcre2_jit_stack_create(64 * 1024, 1024 * 1024, nullptr));
@@ -107,6 +112,19 @@ int Scanner::OnMatch(unsigned int id, unsigned long long /*from*/, unsigned long
     list.push_back({start, static_cast<size_t>(to)});
   }
   return 0;
+}
+
+Status Scanner::HsScan(const hs_database_t* db, std::string_view data) {
+  if (!db) return Status::Ok();
+  if (!scratch_) return Status::Internal("Hyperscan scratch space could not be allocated");
+  hs_error_t rc = hs_scan(db, data.data(), static_cast<unsigned>(data.size()), 0, scratch_.get(),
+                          &Scanner::OnMatch, this);
+  if (rc != HS_SUCCESS) {
+    for (uint32_t r : touched_) intervals_[r].clear();
+    touched_.clear();
+    return Status::Internal("Hyperscan scan failed with code " + std::to_string(rc));
+  }
+  return Status::Ok();
 }
 
 void Scanner::Confirm(size_t rule, std::string_view data, size_t from, size_t to,
@@ -146,23 +164,21 @@ Result<std::vector<Finding>> Scanner::Scan(std::string_view data, std::string_vi
   const auto& rules = eng.rules().rules;
   touched_.clear();
   std::fill(keyword_hit_.begin(), keyword_hit_.end(), 0);
-  if (eng.database()) {
-    if (!scratch_) return Status::Internal("Hyperscan scratch space could not be allocated");
-    hs_error_t rc = hs_scan(eng.database(), data.data(), static_cast<unsigned>(data.size()), 0,
-                            scratch_.get(), &Scanner::OnMatch, this);
-    if (rc != HS_SUCCESS) {
-      for (uint32_t r : touched_) intervals_[r].clear();
-      return Status::Internal("Hyperscan scan failed with code " + std::to_string(rc));
-    }
-  }
-  auto keyword_ok = [&](size_t r) {
-    const auto& ids = eng.compiled(r).keyword_ids;
-    if (ids.empty()) return true;
+  auto any_keyword = [&](const std::vector<uint32_t>& ids) {
     for (uint32_t id : ids) {
       if (keyword_hit_[id - rules.size()]) return true;
     }
     return false;
   };
+  auto keyword_ok = [&](size_t r) {
+    const auto& ids = eng.compiled(r).keyword_ids;
+    return ids.empty() || any_keyword(ids);
+  };
+  SG_RETURN_IF_ERROR(HsScan(eng.database(), data));
+  // Second pass: the rules Hyperscan cannot anchor, only where their keywords occur.
+  for (const auto& g : eng.groups()) {
+    if (g.db && any_keyword(g.keyword_ids)) SG_RETURN_IF_ERROR(HsScan(g.db.get(), data));
+  }
 
   std::vector<RawMatch> raw;
   for (uint32_t r : touched_) {
@@ -234,7 +250,8 @@ Result<std::vector<Finding>> Scanner::Scan(std::string_view data, std::string_vi
       const auto& comp = *f.rule->requires_companion;
       bool near = std::any_of(found.begin(), found.end(), [&](const Finding& g) {
         return g.rule->id == comp.rule &&
-               (comp.within_lines == 0 || std::abs(g.start_line - f.start_line) <= comp.within_lines);
+               (comp.within_lines == 0 ||
+                std::abs(g.start_line - f.start_line) <= comp.within_lines);
       });
       if (!near) continue;
     }
@@ -256,15 +273,16 @@ std::vector<std::string> CheckExamples(const std::shared_ptr<const Engine>& engi
     };
     for (size_t i = 0; i < rule.examples.size(); ++i) {
       if (!fires(rule.examples[i])) {
-        problems.push_back(rule.Where() + ": rule " + rule.id + ": example " + std::to_string(i + 1) +
+        problems.push_back(rule.Where() + ": rule " + rule.id + ": example " +
+                           std::to_string(i + 1) +
                            " does not match: " + EscapeControl(rule.examples[i].substr(0, 120)));
       }
     }
     for (size_t i = 0; i < rule.negative_examples.size(); ++i) {
       if (fires(rule.negative_examples[i])) {
-        problems.push_back(rule.Where() + ": rule " + rule.id + ": negative example " +
-                           std::to_string(i + 1) + " matches but must not: " +
-                           EscapeControl(rule.negative_examples[i].substr(0, 120)));
+        problems.push_back(
+            rule.Where() + ": rule " + rule.id + ": negative example " + std::to_string(i + 1) +
+            " matches but must not: " + EscapeControl(rule.negative_examples[i].substr(0, 120)));
       }
     }
   }

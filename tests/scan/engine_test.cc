@@ -164,3 +164,78 @@ TEST_CASE("every example and negative example of the test rules holds") {
   for (const auto& p : problems) MESSAGE(p);
   CHECK(problems.empty());
 }
+
+TEST_CASE(
+    "a rule Hyperscan cannot anchor runs in a second pass, only over content with its keyword") {
+  sg::testing::TempDir dir;
+  sg::testing::WriteFile(dir / "r.toml", R"([[rules]]
+id = "test-unanchored"
+name = "Bootstrap token"
+provider = "test"
+confidence = "high"
+regex = '''\b([a-z0-9]{6}\.[a-z0-9]{16})\b'''
+keywords = ["bootstrap"]
+references = ["https://example.invalid/bootstrap"]
+examples = ["bootstrap: abcdef.0123456789abcdef"]
+negative_examples = ["abcdef.0123456789abcdef"]
+
+[[rules]]
+id = "test-anchored"
+name = "Test token"
+provider = "test"
+confidence = "high"
+regex = '''\b(tok_[A-Za-z0-9]{20})\b'''
+keywords = ["tok_"]
+references = ["https://example.invalid/tokens"]
+examples = ["tok_Ab3dEf6hIj9kLm2nOp5q"]
+negative_examples = ["tok_short"]
+)");
+  for (int warm = 0; warm < 2; ++warm) {  // compiled, then from the cache
+    CAPTURE(warm);
+    auto loaded = rules::LoadRules({dir / "r.toml"});
+    REQUIRE(loaded.ok());
+    scan::EngineOptions o;
+    o.cache_dir = dir / "cache";
+    auto e = scan::Engine::Build(std::move(loaded.set), o);
+    REQUIRE(e.ok());
+    CHECK((*e)->cache_hit() == (warm == 1));
+    CHECK((*e)->compiled(0).group != scan::kMainDatabase);
+    CHECK((*e)->compiled(1).group == scan::kMainDatabase);
+    REQUIRE((*e)->groups().size() == 1);
+    scan::Scanner s(*e);
+    std::string filler(100000, 'x');
+    auto with =
+        s.Scan(filler + "\nBootstrap token: abcdef.0123456789abcdef\ntok_Ab3dEf6hIj9kLm2nOp5q\n");
+    REQUIRE(with.ok());
+    CHECK(with->size() == 2);
+    auto without = s.Scan(filler + "\ntoken: abcdef.0123456789abcdef\n");
+    REQUIRE(without.ok());
+    CHECK(without->empty());
+    auto report = scan::CheckAnchors(**e);
+    CHECK(report.warnings.empty());
+    REQUIRE(report.notes.size() == 1);
+    CHECK(sg::testing::Contains(report.notes[0], "test-unanchored"));
+  }
+}
+
+TEST_CASE(
+    "rules check warns of a rule that slows every scan: no literal to anchor on, only a short "
+    "keyword") {
+  sg::testing::TempDir dir;
+  sg::testing::WriteFile(dir / "slow.toml", R"([[rules]]
+id = "test-slow"
+name = "Slow rule"
+provider = "test"
+confidence = "low"
+regex = '''\b([a-z0-9]{6}\.[a-z0-9]{16})\b'''
+keywords = ["."]
+references = ["https://example.invalid/slow"]
+examples = ["abcdef.0123456789abcdef"]
+negative_examples = ["abcdef.0123"]
+)");
+  auto r = sg::testing::Sh(sg::testing::Binary() + " rules check " +
+                           sg::testing::Quote(dir / "slow.toml"));
+  CHECK(r.code == 0);  // a warning, not a problem: the rule works, only slowly
+  CHECK(sg::testing::Contains(r.out, "slow.toml:1: warning: rule test-slow slows every scan"));
+  CHECK(sg::testing::Contains(r.out, "compiled in"));
+}
