@@ -10,18 +10,10 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "git/pack_order.h"
+
 namespace sg::git {
 namespace {
-
-// The payload of git_odb_foreach over the quarantine.
-struct ListPayload {
-  std::vector<Oid>* out;
-};
-
-int CollectOid(const git_oid* id, void* payload) {
-  static_cast<ListPayload*>(payload)->out->emplace_back(*id);
-  return 0;
-}
 
 // Tree entries of `tree` joined to `prefix`.
 std::string Join(const std::string& prefix, const char* name) {
@@ -209,13 +201,12 @@ Status Repository::ListQuarantine() {
   OdbPtr q(raw);
   rc = git_odb_add_disk_alternate(q.get(), quarantine_.c_str());
   if (rc != 0) return GitError(rc, "cannot open the quarantine directory '" + quarantine_ + "'");
-  std::vector<Oid> all;
-  ListPayload payload{&all};
-  rc = git_odb_foreach(q.get(), &CollectOid, &payload);
-  if (rc != 0) return GitError(rc, "cannot list the quarantine directory '" + quarantine_ + "'");
-  std::sort(all.begin(), all.end());
-  all.erase(std::unique(all.begin(), all.end()), all.end());
-  for (const Oid& oid : all) {
+  // In pack order, not hash order: on a pushed pack of libgit2's history, reading the objects
+  // in hash order took 2.59 s, in pack order 0.72 s (libgit2's delta-base cache then serves
+  // each delta's base).
+  auto all = ObjectsInPackOrder(quarantine_);
+  if (!all.ok()) return all.status().WithContext("cannot list the quarantine directory");
+  for (const Oid& oid : *all) {
     // index-pack --fix-thin appends bases the repository already has; they are not new.
     if (git_odb_exists_ext(odb_.get(), &oid.raw, GIT_ODB_LOOKUP_NO_REFRESH)) continue;
     size_t size = 0;
