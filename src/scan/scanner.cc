@@ -19,6 +19,16 @@ constexpr size_t kUnboundedWindow = 16 * 1024;
 // Bytes after a window's last hit that PCRE2 may read (a trailing \b, a closing quote).
 constexpr size_t kTrailingSlack = 64;
 
+// How far from a secret an inline marker reaches: the same line, and at most this many bytes
+// before the secret starts or after it ends (a marker in a minified file must not cover a
+// whole 50 KB line). A "nextline" marker must end within this many bytes of the next line's
+// secret.
+constexpr size_t kMarkerReach = 256;
+
+// Lines end at \n, \r\n or a lone \r (old Mac files, and minifiers), everywhere: line numbers,
+// the lines markers apply to, pattern pairs' line distance.
+bool IsEol(char c) { return c == '\n' || c == '\r'; }
+
 struct LineIndex {
   explicit LineIndex(std::string_view d) : data(d) {}
   // 1-based line and byte column of `offset`; offsets must be queried in increasing order
@@ -30,15 +40,21 @@ struct LineIndex {
       line_start = 0;
     }
     while (pos < offset) {
-      const void* nl = std::memchr(data.data() + pos, '\n', offset - pos);
-      if (!nl) {
+      size_t at = data.find_first_of("\r\n", pos);
+      if (at == std::string_view::npos || at >= offset) {
         pos = offset;
         break;
       }
-      size_t at = static_cast<const char*>(nl) - data.data();
+      // \r\n is one line end: its \r ends the line, its \n is skipped with it.
+      size_t next = at + 1;
+      if (data[at] == '\r' && next < data.size() && data[next] == '\n') ++next;
+      if (next > offset) {  // `offset` is the \n of a \r\n: still on this line
+        pos = offset;
+        break;
+      }
       ++line;
-      line_start = at + 1;
-      pos = at + 1;
+      line_start = next;
+      pos = next;
     }
     return {line, static_cast<int>(offset - line_start + 1)};
   }
@@ -48,19 +64,30 @@ struct LineIndex {
   size_t line_start = 0;
 };
 
-std::string_view LineAround(std::string_view data, size_t offset) {
-  size_t b = data.rfind('\n', offset == 0 ? 0 : offset - 1);
-  b = (b == std::string_view::npos || offset == 0) ? 0 : b + 1;
-  size_t e = data.find('\n', offset);
-  if (e == std::string_view::npos) e = data.size();
-  return data.substr(b, e - b);
-}
-
-std::string_view PreviousLine(std::string_view data, size_t offset) {
-  std::string_view line = LineAround(data, offset);
-  size_t line_begin = static_cast<size_t>(line.data() - data.data());
-  if (line_begin == 0) return {};
-  return LineAround(data, line_begin - 1);
+// The inline marker that covers the secret at data[start, end), as Finding::suppressed_by, or
+// empty: a marker on the same line within kMarkerReach bytes, or a "nextline" marker ending
+// within kMarkerReach bytes before the secret's line, which must itself start within
+// kMarkerReach bytes before the secret. Reads O(kMarkerReach) bytes, whatever the line length.
+std::string MarkerFor(std::string_view data, size_t start, size_t end) {
+  const size_t lo = start > kMarkerReach ? start - kMarkerReach : 0;
+  size_t b = start;
+  while (b > lo && !IsEol(data[b - 1])) --b;
+  const size_t hi = std::min(data.size(), end + kMarkerReach);
+  size_t e = end;
+  while (e < hi && !IsEol(data[e])) ++e;
+  if (auto marker = InlineMarker(data.substr(b, e - b)); !marker.empty()) {
+    return "inline marker '" + std::string(marker) + "'";
+  }
+  if (b == 0 || !IsEol(data[b - 1])) return {};  // the line starts too far before the secret
+  size_t prev_end = b - 1;                       // the previous line's end; \r\n counts as one
+  if (data[prev_end] == '\n' && prev_end > 0 && data[prev_end - 1] == '\r') --prev_end;
+  const size_t prev_lo = prev_end > kMarkerReach ? prev_end - kMarkerReach : 0;
+  size_t prev_b = prev_end;
+  while (prev_b > prev_lo && !IsEol(data[prev_b - 1])) --prev_b;
+  if (NextLineMarker(data.substr(prev_b, prev_end - prev_b))) {
+    return "inline marker 'pragma: allowlist nextline secret'";
+  }
+  return {};
 }
 
 // Orders findings of one span: higher is more specific (see Scanner::Scan).
@@ -222,12 +249,7 @@ Result<std::vector<Finding>> Scanner::Scan(std::string_view data, std::string_vi
     f.secret = std::string(secret);
     std::tie(f.start_line, f.start_column) = lines.At(m.start);
     std::tie(f.end_line, f.end_column) = lines.At(m.end - 1);
-    std::string_view line = LineAround(data, m.start);
-    if (auto marker = InlineMarker(line); !marker.empty()) {
-      f.suppressed_by = "inline marker '" + std::string(marker) + "'";
-    } else if (NextLineMarker(PreviousLine(data, m.start))) {
-      f.suppressed_by = "inline marker 'pragma: allowlist nextline secret'";
-    }
+    f.suppressed_by = MarkerFor(data, m.start, m.end);
     found.push_back(std::move(f));
   }
 

@@ -77,6 +77,41 @@ TEST_CASE("inline allow markers suppress a finding but keep it visible") {
   CHECK((*plain)[0].suppressed_by.empty());
 }
 
+TEST_CASE("a CR-only file with one marker does not suppress the other secrets") {
+  // Issue 10 item 7: lines were split on \n only, so one marker covered a whole CR-only file.
+  scan::Scanner s(TestEngine());
+  for (std::string eol : {"\r", "\r\n"}) {
+    CAPTURE(eol.size());
+    auto res = s.Scan("a = tok_Ab3dEf6hIj9kLm2nOp5q # secretgate:allow" + eol +
+                      "b = tok_Zy3xWv6uTs9rQp2oNm5l" + eol + "c = tok_Qw3eRt6yUi9oPa2sDf5g" + eol);
+    REQUIRE(res.ok());
+    REQUIRE(res->size() == 3);
+    CHECK(!(*res)[0].suppressed_by.empty());
+    CHECK((*res)[1].suppressed_by.empty());
+    CHECK((*res)[2].suppressed_by.empty());
+    CHECK((*res)[1].start_line == 2);  // \r and \r\n end lines for line numbers too
+    CHECK((*res)[2].start_line == 3);
+  }
+  auto next = s.Scan(
+      "# pragma: allowlist nextline secret\rkey = tok_Ab3dEf6hIj9kLm2nOp5q\r"
+      "key = tok_Zy3xWv6uTs9rQp2oNm5l\r");
+  REQUIRE(next->size() == 2);
+  CHECK(!(*next)[0].suppressed_by.empty());
+  CHECK((*next)[1].suppressed_by.empty());
+}
+
+TEST_CASE("a marker 50,000 bytes away on the same line does not suppress a secret") {
+  // Issue 10 item 7: in a minified file one marker anywhere on the line suppressed everything.
+  scan::Scanner s(TestEngine());
+  std::string filler(50000, ' ');
+  auto far = s.Scan("var k=\"tok_Ab3dEf6hIj9kLm2nOp5q\";" + filler + "/* secretgate:allow */\n");
+  REQUIRE(far->size() == 1);
+  CHECK((*far)[0].suppressed_by.empty());
+  auto near = s.Scan(filler + "var k=\"tok_Ab3dEf6hIj9kLm2nOp5q\"; // secretgate:allow\n");
+  REQUIRE(near->size() == 1);
+  CHECK(!(*near)[0].suppressed_by.empty());
+}
+
 TEST_CASE("many candidates in one big buffer are each found once") {
   scan::Scanner s(TestEngine());
   std::string data;
