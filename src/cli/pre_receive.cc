@@ -292,14 +292,21 @@ int RunPreReceive(const Argv& argv) {
   }
 
   const auto& st = result->stats;
+  if (st.given_up_match_limit + st.given_up_deadline > 0) {
+    std::cerr << LinePrefix() << "secretgate: " << st.given_up_match_limit + st.given_up_deadline
+              << " candidate secret(s) could not be checked to the end (PCRE2 match limit: "
+              << st.given_up_match_limit << ", scan deadline: " << st.given_up_deadline
+              << "); the log names them for your administrator\n";
+  }
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
   spdlog::info(
       "push repo={} refs={} pusher={} objects={} blobs={} bytes={} commits={} tags={} "
-      "skipped_binary={} skipped_large={} unscanned={} findings={} blocking={} warning={} "
+      "skipped_binary={} skipped_large={} unscanned={} given_up_match_limit={} "
+      "given_up_deadline={} findings={} blocking={} warning={} "
       "suppressed={} recorded={} decision={} quarantine={} duration_ms={}",
       repo->git_dir(), Summary(*updates), pusher.name, st.objects, st.blobs_scanned,
       st.bytes_scanned, st.commits, st.tags, st.skipped_binary, st.skipped_large, st.unscanned,
-      result->detections.size(), blocking.size(), warning.size(), suppressed,
+      st.given_up_match_limit, st.given_up_deadline, result->detections.size(), blocking.size(), warning.size(), suppressed,
       !cfg->store        ? "off"
       : !record_failed   ? "yes"
       : recorded.spooled ? "spooled"

@@ -38,8 +38,14 @@ struct ScanStats {
   size_t skipped_binary = 0;
   size_t skipped_large = 0;
   size_t unscanned = 0;  // left for later because the deadline passed
+  // Candidates whose confirmation was given up: at PCRE2's match limit, or at the deadline
+  // (their objects are then queued with the unscanned ones).
+  size_t given_up_match_limit = 0;
+  size_t given_up_deadline = 0;
 
   void Add(const ScanStats& o) {
+    given_up_match_limit += o.given_up_match_limit;
+    given_up_deadline += o.given_up_deadline;
     objects += o.objects;
     blobs_scanned += o.blobs_scanned;
     bytes_scanned += o.bytes_scanned;

@@ -139,6 +139,7 @@ Result<ScanResult> ScanPath(const std::string& root,
           next = files->size();
           return;
         }
+        out.stats.given_up_match_limit = scanner.given_up().match_limit;
         for (auto& fd : *found) {
           Detection d;
           d.finding = std::move(fd);

@@ -51,6 +51,7 @@ std::vector<std::unique_ptr<Part>> MakeParts(const std::shared_ptr<const scan::E
 ScanResult Merge(std::vector<std::unique_ptr<Part>>& parts) {
   ScanResult out;
   for (auto& p : parts) {
+    p->result.stats.given_up_match_limit = p->scanner.given_up().match_limit;
     out.stats.Add(p->result.stats);
     for (auto& d : p->result.detections) out.detections.push_back(std::move(d));
   }

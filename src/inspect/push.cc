@@ -165,9 +165,12 @@ Result<ScanResult> ScanObjects(const git::Repository& repo,
                                const std::vector<std::string>& object_ids, scan::Scanner& scanner,
                                const ScanOptions& options) {
   ScanResult out;
+  scanner.set_deadline(options.deadline);
+  const scan::Scanner::GiveUps before = scanner.given_up();
   for (size_t i = 0; i < object_ids.size(); ++i) {
     if (PastDeadline(options)) {
-      out.unscanned.assign(object_ids.begin() + static_cast<long>(i), object_ids.end());
+      out.unscanned.insert(out.unscanned.end(), object_ids.begin() + static_cast<long>(i),
+                           object_ids.end());
       out.stats.unscanned = out.unscanned.size();
       spdlog::warn("deadline reached: {} of {} objects left for `secretgate drain`",
                    out.unscanned.size(), object_ids.size());
@@ -186,7 +189,16 @@ Result<ScanResult> ScanObjects(const git::Repository& repo,
     } else if (type == GIT_OBJECT_COMMIT || type == GIT_OBJECT_TAG) {
       SG_RETURN_IF_ERROR(ScanCommitOrTag(repo, oid, type, scanner, out));
     }
+    // The deadline stopped the scan inside this object: it is queued with what is left, for
+    // `secretgate drain` to scan whole (findings it did confirm are kept).
+    if (scanner.cut()) {
+      out.unscanned.push_back(object_ids[i]);
+      out.stats.unscanned = out.unscanned.size();
+      spdlog::warn("deadline reached inside object {}: queued for `secretgate drain`", oid.Hex());
+    }
   }
+  out.stats.given_up_match_limit = scanner.given_up().match_limit - before.match_limit;
+  out.stats.given_up_deadline = scanner.given_up().deadline - before.deadline;
   if (!out.detections.empty())
     SG_RETURN_IF_ERROR(Place(repo, updates, scanner.engine(), options, out));
   return out;

@@ -6,9 +6,11 @@
 // is compiled lazily under std::call_once). Each thread uses its own Scanner.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -115,6 +117,23 @@ class Scanner {
   // Suppressed findings (inline markers) are returned with `suppressed_by` set.
   Result<std::vector<Finding>> Scan(std::string_view data, std::string_view path = {});
 
+  // A time after which Scan stops (Hyperscan's callback stops its scan, PCRE2 confirmation
+  // stops between match attempts), returning what it confirmed so far with cut() set.
+  void set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
+    deadline_ = deadline;
+  }
+  // True when the deadline stopped the last Scan before it was done: the buffer may hold
+  // secrets it did not report, and must be scanned again without a deadline.
+  bool cut() const { return cut_; }
+  // Candidates given up since this Scanner was made: a PCRE2 confirmation that hit the match
+  // limit (the rest of its window is given up with it), or that the deadline stopped. Each is
+  // logged with its rule and offset.
+  struct GiveUps {
+    size_t match_limit = 0;
+    size_t deadline = 0;
+  };
+  const GiveUps& given_up() const { return given_up_; }
+
   const Engine& engine() const { return *engine_; }
   const std::shared_ptr<const Engine>& shared_engine() const { return engine_; }
 
@@ -131,6 +150,7 @@ class Scanner {
   Status HsScan(const hs_database_t* db, std::string_view data);
   void Confirm(size_t rule, std::string_view data, size_t from, size_t to,
                std::vector<RawMatch>& out);
+  bool PastDeadline();
 
   std::shared_ptr<const Engine> engine_;
   HsScratch scratch_;
@@ -140,6 +160,10 @@ class Scanner {
   std::vector<std::vector<Interval>> intervals_;
   std::vector<uint32_t> touched_;
   std::vector<uint8_t> keyword_hit_;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
+  bool cut_ = false;
+  unsigned callbacks_ = 0;  // Hyperscan callbacks since the last look at the clock
+  GiveUps given_up_;
 };
 
 // What the database layout says about rules that would slow it (anchor.h): `notes` name the

@@ -118,9 +118,17 @@ Scanner::Scanner(std::shared_ptr<const Engine> engine) : engine_(std::move(engin
   keyword_hit_.resize(engine_->keyword_count());
 }
 
+bool Scanner::PastDeadline() {
+  if (!cut_ && deadline_ && std::chrono::steady_clock::now() >= *deadline_) cut_ = true;
+  return cut_;
+}
+
 int Scanner::OnMatch(unsigned int id, unsigned long long /*from*/, unsigned long long to,
                      unsigned int /*flags*/, void* ctx) {
   auto* self = static_cast<Scanner*>(ctx);
+  // A look at the clock every 1024 callbacks: a hostile buffer full of candidates cannot
+  // hold the scan past the deadline, and a normal one pays nothing measurable.
+  if (self->deadline_ && ++self->callbacks_ % 1024 == 0 && self->PastDeadline()) return 1;
   const size_t nrules = self->intervals_.size();
   if (id >= nrules) {
     self->keyword_hit_[id - nrules] = 1;
@@ -146,6 +154,7 @@ Status Scanner::HsScan(const hs_database_t* db, std::string_view data) {
   if (!scratch_) return Status::Internal("Hyperscan scratch space could not be allocated");
   hs_error_t rc = hs_scan(db, data.data(), static_cast<unsigned>(data.size()), 0, scratch_.get(),
                           &Scanner::OnMatch, this);
+  if (rc == HS_SCAN_TERMINATED && cut_) return Status::Ok();  // the deadline (OnMatch)
   if (rc != HS_SUCCESS) {
     for (uint32_t r : touched_) intervals_[r].clear();
     touched_.clear();
@@ -163,14 +172,19 @@ void Scanner::Confirm(size_t rule, std::string_view data, size_t from, size_t to
   Pcre2MatchData md(pcre2_match_data_create_from_pattern(code, nullptr));
   size_t off = from;
   while (off <= limit) {
+    if (PastDeadline()) {
+      ++given_up_.deadline;  // logged once per buffer, by Scan
+      return;
+    }
     int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(data.data()), limit, off, 0, md.get(),
                          mctx_.get());
     if (rc < 0) {
       if (rc != PCRE2_ERROR_NOMATCH) {
+        if (rc == PCRE2_ERROR_MATCHLIMIT) ++given_up_.match_limit;
         PCRE2_UCHAR buf[128];
         pcre2_get_error_message(rc, buf, sizeof buf);
-        spdlog::warn("rule {}: PCRE2 gave up at offset {}: {}", engine_->rules().rules[rule].id,
-                     off, reinterpret_cast<const char*>(buf));
+        spdlog::warn("rule {}: candidate at offset {} given up: PCRE2: {}",
+                     engine_->rules().rules[rule].id, off, reinterpret_cast<const char*>(buf));
       }
       return;
     }
@@ -190,6 +204,8 @@ Result<std::vector<Finding>> Scanner::Scan(std::string_view data, std::string_vi
   const Engine& eng = *engine_;
   const auto& rules = eng.rules().rules;
   touched_.clear();
+  cut_ = false;
+  callbacks_ = 0;
   std::fill(keyword_hit_.begin(), keyword_hit_.end(), 0);
   auto any_keyword = [&](const std::vector<uint32_t>& ids) {
     for (uint32_t id : ids) {
@@ -204,20 +220,30 @@ Result<std::vector<Finding>> Scanner::Scan(std::string_view data, std::string_vi
   SG_RETURN_IF_ERROR(HsScan(eng.database(), data));
   // Second pass: the rules Hyperscan cannot anchor, only where their keywords occur.
   for (const auto& g : eng.groups()) {
-    if (g.db && any_keyword(g.keyword_ids)) SG_RETURN_IF_ERROR(HsScan(g.db.get(), data));
+    if (!cut_ && g.db && any_keyword(g.keyword_ids)) SG_RETURN_IF_ERROR(HsScan(g.db.get(), data));
   }
 
   std::vector<RawMatch> raw;
+  const size_t given_up_before = given_up_.deadline;
+  auto confirm = [&](size_t r, size_t from, size_t to) {
+    if (cut_ || PastDeadline()) {
+      ++given_up_.deadline;
+    } else {
+      Confirm(r, data, from, to, raw);
+    }
+  };
   for (uint32_t r : touched_) {
     if (keyword_ok(r)) {
-      for (const Interval& iv : intervals_[r]) Confirm(r, data, iv.start, iv.end, raw);
+      for (const Interval& iv : intervals_[r]) confirm(r, iv.start, iv.end);
     }
     intervals_[r].clear();
   }
   for (size_t r = 0; r < rules.size(); ++r) {
-    if (eng.compiled(r).mode == HsMode::kNone && keyword_ok(r)) {
-      Confirm(r, data, 0, data.size(), raw);
-    }
+    if (eng.compiled(r).mode == HsMode::kNone && keyword_ok(r)) confirm(r, 0, data.size());
+  }
+  if (cut_) {
+    spdlog::warn("deadline reached inside a {}-byte buffer: {} candidate(s) left unconfirmed",
+                 data.size(), given_up_.deadline - given_up_before);
   }
   if (raw.empty()) return std::vector<Finding>{};
 

@@ -1,6 +1,7 @@
 // End to end: modes, bypass, identities, suppression, time budget, GitLab output.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "e2e/git_server.h"
@@ -276,4 +277,47 @@ TEST_CASE("under GitLab every line of the message carries the GL-HOOK-ERR prefix
   CHECK(r.code != 0);
   CHECK(Contains(r.err, "remote: GL-HOOK-ERR: secretgate: push rejected"));
   CHECK(Contains(r.err, "remote: GL-HOOK-ERR:   2. Rotate the credential"));
+}
+
+TEST_CASE(
+    "a 9 MB blob against a backtracking custom rule stops at the 4 s deadline, counts what it gave "
+    "up and queues the blob") {
+  // Issue 10 item 9: the deadline was checked only between blobs, so one blob whose thousands
+  // of candidates each ran PCRE2 to its match limit held the hook far past the timeout, and
+  // the candidates given up at the limit were dropped without a count.
+  GitServer s;
+  WriteFile(s.root() + "/custom.toml", R"([[rules]]
+id = "custom-backtracking"
+name = "Backtracking custom rule"
+provider = "custom"
+confidence = "low"
+regex = '''\b(k=(?:a|b|ab|ba){1,40}c)'''
+keywords = ["k="]
+references = ["https://example.invalid/custom"]
+examples = ["k=abc"]
+negative_examples = ["k=x"]
+)");
+  s.SetConfig("rules = ['" + s.root() + "/custom.toml']\ntimeout = 4");
+  std::string filler;
+  while (filler.size() < 1900) filler += "lorem ipsum dolor sit amet ";
+  filler += "\n";
+  std::string big;
+  while (big.size() < 9'000'000) {
+    big += filler;
+    big += "k=";
+    for (int i = 0; i < 20; ++i) big += "ab";
+    big += "x\nk=abc\n";  // a real match next to a failing one: PCRE2 backtracks over the latter
+  }
+  s.Commit({{"big.txt", big}});
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = s.Push();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(r.code == 0);       // on_timeout = accept: the blob is queued, not let in unscanned
+  CHECK(secs < 4.0 + 4.0);  // bounded by the deadline (before: minutes)
+  const std::string log = s.log();
+  CHECK(Contains(log, "deadline reached inside object"));
+  CHECK(Contains(log, "queued as"));
+  CHECK_FALSE(Contains(log, "given_up_match_limit=0 "));
+  CHECK_FALSE(Contains(log, "given_up_deadline=0 "));
+  CHECK(Contains(r.err, "could not be checked to the end"));
 }
