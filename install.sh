@@ -25,7 +25,8 @@ usage: ./install.sh [OPTIONS]
   --demo               install, then show secretgate rejecting a push with a fake credential
                        and accepting a clean one, in a throwaway repository
   --test               install dependencies, build with tests, run the whole test suite
-  --deps-only          only install the Debian packages
+  --deps-only          only install the dependencies (Debian packages; for the tests also
+                       python3-jsonschema and the SARIF schema from npm)
   --no-deps            do not run apt-get
   --build-dir DIR      build directory (default build-release, or build-test for --test)
   -h, --help           this help
@@ -57,10 +58,14 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 PACKAGES=(g++ cmake make pkg-config git ca-certificates libgit2-dev libpcre2-dev
   libtomlplusplus-dev libspdlog-dev doctest-dev nlohmann-json3-dev libssl-dev libcurl4-openssl-dev
-  python3)
+  zlib1g-dev python3)
 # What only the test suite needs: gitolite3 (hooks under core.hooksPath), ssh-keygen for its keys,
-# util-linux's runuser and flock (real OS users, held store locks).
-TEST_PACKAGES=(gitolite3 openssh-client util-linux)
+# util-linux's runuser and flock (real OS users, held store locks), a JSON Schema validator and
+# `script` (a terminal for the progress-line test); and, from npm, the SARIF 2.1.0 schema in the
+# package @microsoft/jest-sarif (installed under TEST_DEPS_DIR, read by tests/e2e/scan_e2e_test.cc).
+TEST_PACKAGES=(gitolite3 openssh-client util-linux python3-jsonschema bsdutils)
+TEST_DEPS_DIR=/usr/local/share/secretgate-test-deps
+SARIF_NPM_PACKAGE=@microsoft/jest-sarif@1.0.0-beta.0
 
 install_deps() {
   local hs=libhyperscan-dev
@@ -84,6 +89,31 @@ install_deps() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_test_deps() {
+  local missing=()
+  for p in "${TEST_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  # npm: Debian's package, unless a node installation already brings one.
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "install.sh: missing test packages (${missing[*]}); run as root or install them" >&2
+      exit 1
+    fi
+    say "installing ${missing[*]} (for the tests)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  if [ ! -f "$TEST_DEPS_DIR/node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json" ]; then
+    say "installing the SARIF 2.1.0 schema ($SARIF_NPM_PACKAGE, npm) into $TEST_DEPS_DIR"
+    mkdir -p "$TEST_DEPS_DIR"
+    npm install --silent --no-audit --no-fund --ignore-scripts --prefix "$TEST_DEPS_DIR" \
+      "$SARIF_NPM_PACKAGE" >/dev/null
+  fi
 }
 
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -174,6 +204,7 @@ demo() {
 }
 
 if [ $DEPS -eq 1 ]; then install_deps; fi
+if [ $DEPS -eq 1 ] && { [ $TEST -eq 1 ] || [ $DEPS_ONLY -eq 1 ]; }; then install_test_deps; fi
 if [ $DEPS_ONLY -eq 1 ]; then exit 0; fi
 if [ $TEST -eq 1 ]; then
   run_tests

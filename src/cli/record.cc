@@ -174,10 +174,8 @@ store::Observation ObservationOf(const inspect::Detection& d, const inspect::Ori
   ob.secret = d.finding.secret;
   ob.secret_redacted = Redact(d.finding.secret);
   ob.location.commit_sha = o.commit_sha;
-  ob.location.path = o.path.empty() && d.where == inspect::Where::kCommitMessage
-                         ? "(commit message)"
-                     : o.path.empty() && d.where == inspect::Where::kTagMessage ? "(tag message)"
-                                                                                : o.path;
+  // Messages have no path: their location's type says what they are (store::LocationType).
+  ob.location.path = o.path;
   ob.location.blob_sha = d.blob_sha;
   ob.location.ref = o.ref;
   ob.location.pushed_by = ctx.pushed_by;

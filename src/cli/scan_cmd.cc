@@ -1,15 +1,20 @@
-// secretgate scan PATH [--format text|json] [--no-store]
+// secretgate scan PATH: a repository's history (or a range of it) or a directory, for audits
+// and CI jobs. Output formats are sinks in report/; baselines in cli/baseline.
 #include <spdlog/spdlog.h>
 
+#include <fstream>
 #include <iostream>
 
 #include "cli/args.h"
+#include "cli/baseline.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/progress.h"
 #include "cli/record.h"
 #include "inspect/history.h"
 #include "log/log.h"
 #include "report/report.h"
+#include "report/sarif.h"
 #include "util/fs.h"
 #include "util/text.h"
 
@@ -17,20 +22,79 @@ namespace sg::cli {
 
 namespace {
 constexpr char kHelp[] =
-    "usage: secretgate scan PATH [--format text|json] [--no-store] [--rules PATH]...\n"
-    "  PATH is a git repository (every blob of its object database is scanned once; blobs\n"
-    "  with findings are placed at the first commit and path that hold them) or a\n"
-    "  plain directory or file. Findings in a repository are recorded as alerts unless\n"
-    "  --no-store. Exit 0 when nothing is found, 1 when secrets are found, 2 on error.\n"
-    "  --format   text (default) or json: {\"findings\":[{rule_id, secret_type_display_name,\n"
-    "             path, start_line, end_line, start_column, end_column, commit_sha, blob_sha,\n"
-    "             secret_redacted}]}\n"
-    "  --rules    rule file or directory to use instead of the configured rules\n"
-    "  --threads  reader threads (default: one per core)\n";
+    "usage: secretgate scan PATH [options]\n"
+    "  PATH is a git repository (every blob, commit message and tag message of its object\n"
+    "  database is scanned once; blobs with findings are placed at the first commit and path\n"
+    "  that hold them) or a plain directory or file. Findings in a repository are recorded as\n"
+    "  alerts unless --no-store. Exit 0 when nothing (or only baselined findings) is found, 1\n"
+    "  when new secrets are found, 2 on error.\n"
+    "  --format FMT          text (default), json, sarif (SARIF 2.1.0) or csv\n"
+    "  --report FILE         write the report to FILE instead of stdout\n"
+    "  --range A..B          only what the commits reachable from B and not from A add\n"
+    "  --branch REF          only what the commits REF reaches add (with --since: newer ones)\n"
+    "  --since DATE          only commits made at or after DATE (YYYY-MM-DD[THH:MM[:SS]][Z],\n"
+    "                        or @UNIXSECONDS)\n"
+    "  --baseline WHAT       store (default when the repository has an alert store: findings\n"
+    "                        whose alert is resolved do not count), none, or a baseline FILE\n"
+    "                        written by --write-baseline\n"
+    "  --write-baseline FILE write every finding of this scan to FILE as keyed hashes\n"
+    "  --baseline-key FILE   the key of baseline files (default $SECRETGATE_BASELINE_KEY, else\n"
+    "                        ~/.config/secretgate/baseline.key, created on first write)\n"
+    "  --no-store            do not record alerts\n"
+    "  --rules PATH          rule file or directory to use instead of the configured rules\n"
+    "  --threads N           reader threads (default: one per core)\n"
+    "  --progress WHEN       auto (default: a progress line on stderr after 2 s when stderr is\n"
+    "                        a terminal), always or never\n"
+    "  json: {\"findings\":[{rule_id, secret_type_display_name, path, start_line, end_line,\n"
+    "  start_column, end_column, commit_sha, blob_sha, secret_redacted, location_type?}]}\n";
+
+// Findings the baseline accepts, by detection index.
+Result<std::vector<bool>> Baselined(
+    const std::string& mode, const std::optional<std::string>& key_path,
+    const std::vector<inspect::Detection>& ds,
+    const std::vector<std::optional<store::RecordOutcome>>& outcomes,
+    const std::optional<git::Repository>& repo, const config::Config& cfg, bool recorded) {
+  std::vector<bool> out(ds.size(), false);
+  if (mode == "none") return out;
+  if (mode == "store") {
+    if (!repo || !cfg.store) return out;
+    if (recorded) {
+      for (size_t i = 0; i < ds.size(); ++i) {
+        out[i] = outcomes[i] && outcomes[i]->state == "resolved";
+      }
+      return out;
+    }
+    // --no-store: read the store only if it exists (nothing is written).
+    store::OpenOptions o = StoreOptionsAt(repo->git_dir(), cfg);
+    if (o.server_wide || !PathExists(o.dir + "/journal.jsonl")) return out;
+    auto st = store::Store::Open(o);
+    if (!st.ok()) return st.status().WithContext("reading the baseline from the alert store");
+    for (size_t i = 0; i < ds.size(); ++i) {
+      if (ds[i].suppressed()) continue;
+      auto a = st->FindBySecret(ds[i].finding.rule->id, ds[i].finding.secret);
+      if (!a.ok()) return a.status();
+      out[i] = a->has_value() && (*a)->state == "resolved";
+    }
+    return out;
+  }
+  auto key = LoadBaselineKey(key_path, false);
+  if (!key.ok()) return key.status();
+  auto fps = ReadBaseline(mode, *key);
+  if (!fps.ok()) return fps.status();
+  for (size_t i = 0; i < ds.size(); ++i) {
+    out[i] =
+        fps->count(BaselineFingerprint(*key, ds[i].finding.rule->id, ds[i].finding.secret)) > 0;
+  }
+  return out;
 }
 
+}  // namespace
+
 int RunScan(const Argv& argv) {
-  auto args = Args::Parse(argv, {"format", "rules", "threads"}, {"help", "no-store"});
+  auto args = Args::Parse(argv,
+                          {"format", "rules", "threads", "report", "range", "branch", "since",
+                           "baseline", "write-baseline", "baseline-key", "progress"},
+                          {"help", "no-store"});
   if (!args.ok()) return ReportError(args.status());
   if (args->Has("help")) {
     std::cout << kHelp;
@@ -40,9 +104,14 @@ int RunScan(const Argv& argv) {
     std::cerr << kHelp;
     return kExitError;
   }
-  std::string format = args->Get("format").value_or("text");
-  if (format != "text" && format != "json") {
-    return ReportError(Status::Invalid("--format must be text or json, not '" + format + "'"));
+  const std::string format = args->Get("format").value_or("text");
+  if (format != "text" && format != "json" && format != "sarif" && format != "csv") {
+    return ReportError(Status::Invalid("--format must be text, json, sarif or csv, not '" +
+                                       EscapeControl(format) + "'"));
+  }
+  const std::string progress_when = args->Get("progress").value_or("auto");
+  if (progress_when != "auto" && progress_when != "always" && progress_when != "never") {
+    return ReportError(Status::Invalid("--progress must be auto, always or never"));
   }
   const std::string path = args->positional()[0];
   if (!PathExists(path)) return ReportError(Status::NotFound("no such file or directory: " + path));
@@ -60,11 +129,29 @@ int RunScan(const Argv& argv) {
       return ReportError(r.status());
     }
   }
+  git::CommitSelection selection;
+  selection.range = args->Get("range").value_or("");
+  selection.branch = args->Get("branch").value_or("");
+  if (auto since = args->Get("since")) {
+    auto t = git::ParseSince(*since);
+    if (!t.ok()) return ReportError(t.status());
+    selection.since = *t;
+  }
+  if (!selection.empty() && !repo) {
+    return ReportError(Status::Invalid("--range, --branch and --since need a git repository; " +
+                                       path + " is not one"));
+  }
   auto cfg = LoadConfig(repo ? &*repo : nullptr);
   if (!cfg.ok()) return ReportError(cfg.status());
   if (args->Has("rules")) cfg->rules = args->GetAll("rules");
+  const bool will_record = repo && cfg->store && !args->Has("no-store");
+  const std::string baseline_mode = args->Get("baseline").value_or(repo ? "store" : "none");
+  if (baseline_mode != "store" && baseline_mode != "none" && !PathExists(baseline_mode)) {
+    return ReportError(Status::NotFound("--baseline: no such file: " + baseline_mode));
+  }
   auto engine = BuildEngine(*cfg, repo ? repo->git_dir() + "/secretgate/cache" : "/tmp");
   if (!engine.ok()) return ReportError(engine.status());
+
   inspect::ScanOptions options;
   options.max_blob_size = cfg->max_blob_size;
   options.exclude_paths = cfg->exclude_paths;
@@ -77,22 +164,31 @@ int RunScan(const Argv& argv) {
     }
     options.threads = static_cast<unsigned>(v);
   }
-  auto result = repo ? inspect::ScanHistory(*repo, *engine, options)
-                     : inspect::ScanPath(path, *engine, options);
+  std::atomic<uint64_t> bytes{0};
+  options.progress = &bytes;
+  Result<inspect::ScanResult> result = Status::Internal("not scanned");
+  {
+    std::optional<Progress> progress;
+    if (progress_when != "never") {
+      progress.emplace(bytes, std::chrono::seconds(2), progress_when == "always");
+    }
+    result = !repo               ? inspect::ScanPath(path, *engine, options)
+             : selection.empty() ? inspect::ScanHistory(*repo, *engine, options)
+                                 : inspect::ScanCommits(*repo, selection, *engine, options);
+  }
   if (!result.ok()) return ReportError(result.status());
-  std::vector<const inspect::Detection*> shown;
-  for (const auto& d : result->detections) {
+  const auto& ds = result->detections;
+  for (const auto& d : ds) {
     if (d.suppressed()) {
       spdlog::info("suppressed {} in {}: {}", d.finding.rule->id, report::WhereText(d),
                    d.finding.suppressed_by);
-      continue;
     }
-    shown.push_back(&d);
   }
-  if (repo && cfg->store && !args->Has("no-store") && !result->detections.empty()) {
+  std::vector<std::optional<store::RecordOutcome>> outcomes(ds.size());
+  if (will_record && !ds.empty()) {
     RecordContext ctx;
     ctx.actor = OsUser();
-    RecordResult recorded = RecordDetections(*repo, *cfg, result->detections, ctx);
+    RecordResult recorded = RecordDetections(*repo, *cfg, ds, ctx);
     if (!recorded.status.ok() && !recorded.spooled) {
       return ReportError(
           recorded.status.WithContext("recording alerts (and saving them to the "
@@ -104,8 +200,40 @@ int RunScan(const Argv& argv) {
                 << recorded.status.message()
                 << "); they were saved and will be recorded when the store opens again\n";
     }
+    outcomes = std::move(recorded.outcomes);
   }
-  std::cout << (format == "json" ? report::ScanJson(shown) : report::ScanText(shown));
+  auto baselined =
+      Baselined(baseline_mode, args->Get("baseline-key"), ds, outcomes, repo, *cfg, will_record);
+  if (!baselined.ok()) return ReportError(baselined.status());
+  std::vector<const inspect::Detection*> shown, accepted, all;
+  for (size_t i = 0; i < ds.size(); ++i) {
+    if (ds[i].suppressed()) continue;
+    all.push_back(&ds[i]);
+    ((*baselined)[i] ? accepted : shown).push_back(&ds[i]);
+  }
+  if (auto file = args->Get("write-baseline")) {
+    auto key = LoadBaselineKey(args->Get("baseline-key"), true);
+    if (!key.ok()) return ReportError(key.status());
+    Status s = WriteBaseline(*file, *key, all);
+    if (!s.ok()) return ReportError(s);
+  }
+
+  std::string out = format == "json"    ? report::ScanJson(shown)
+                    : format == "sarif" ? report::ScanSarif(shown, accepted)
+                    : format == "csv"   ? report::ScanCsv(shown, accepted)
+                                        : report::ScanText(shown);
+  if (format == "text" && !accepted.empty()) {
+    out += std::to_string(accepted.size()) + " more in the baseline (not shown)\n";
+  }
+  if (auto file = args->Get("report")) {
+    Status s = WriteFileAtomic(*file, out, 0644);
+    if (!s.ok()) return ReportError(s);
+    std::cout << shown.size() << " finding" << (shown.size() == 1 ? "" : "s") << ", "
+              << accepted.size() << " baselined; report written to " << EscapeControl(*file)
+              << "\n";
+  } else {
+    std::cout << out;
+  }
   return shown.empty() ? kExitOk : kExitFound;
 }
 

@@ -9,12 +9,27 @@ using nlohmann::ordered_json;
 
 ordered_json Nullable(const std::string& s) { return s.empty() ? ordered_json() : ordered_json(s); }
 
+// The path a location shows: null for messages (and the old placeholder paths).
+std::string ShownPath(const Location& l) {
+  return LocationType(l) == "commit" ? l.path : std::string();
+}
+
 }  // namespace
+
+std::string_view LocationType(const Location& l) {
+  if (l.path == "(commit message)") return "commit_message";
+  if (l.path == "(tag message)") return "tag_message";
+  if (!l.path.empty()) return "commit";
+  if (!l.commit_sha.empty() && l.commit_sha == l.blob_sha) return "commit_message";
+  if (l.commit_sha.empty() && l.ref.rfind("refs/tags/", 0) == 0) return "tag_message";
+  return "commit";
+}
 
 ordered_json LocationToJson(const Location& l) {
   ordered_json j;
+  j["type"] = LocationType(l);
   j["commit_sha"] = Nullable(l.commit_sha);
-  j["path"] = l.path;
+  j["path"] = Nullable(ShownPath(l));
   j["start_line"] = l.start_line;
   j["end_line"] = l.end_line;
   j["start_column"] = l.start_column;
@@ -128,8 +143,9 @@ void AppendAlertJson(std::string& out, const Alert& a) {
     const Location& l = a.locations[i];
     if (i) out += ',';
     out += '{';
-    Key(out, "commit_sha", true), AppendNullable(out, l.commit_sha);
-    Key(out, "path"), AppendString(out, l.path);
+    Key(out, "type", true), AppendString(out, std::string(LocationType(l)));
+    Key(out, "commit_sha"), AppendNullable(out, l.commit_sha);
+    Key(out, "path"), AppendNullable(out, ShownPath(l));
     Key(out, "start_line"), out += std::to_string(l.start_line);
     Key(out, "end_line"), out += std::to_string(l.end_line);
     Key(out, "start_column"), out += std::to_string(l.start_column);
