@@ -2,7 +2,7 @@
 
 #include <cstdio>
 #include <functional>
-#include <unordered_set>
+#include <vector>
 
 namespace sg::git {
 namespace {
@@ -30,6 +30,43 @@ Status PushAllRefs(git_repository* repo, git_revwalk* walk, bool* any) {
   return Status::Ok();
 }
 
+// A set of object ids with open addressing: the walk below asks it about every tree entry of
+// the history (millions on a large one), where std::unordered_set's node per entry made malloc
+// and pointer chasing a sixth of a whole history scan.
+class OidSet {
+ public:
+  OidSet() : slots_(1024), used_(1024, 0) {}
+  // True when `id` was not in the set.
+  bool Insert(const Oid& id) {
+    if ((count_ + 1) * 2 > slots_.size()) Grow();
+    size_t mask = slots_.size() - 1;
+    for (size_t i = OidHash()(id) & mask;; i = (i + 1) & mask) {
+      if (!used_[i]) {
+        used_[i] = 1;
+        slots_[i] = id;
+        ++count_;
+        return true;
+      }
+      if (slots_[i] == id) return false;
+    }
+  }
+
+ private:
+  void Grow() {
+    std::vector<Oid> old = std::move(slots_);
+    std::vector<uint8_t> old_used = std::move(used_);
+    slots_.assign(old.size() * 2, Oid());
+    used_.assign(old.size() * 2, 0);
+    count_ = 0;
+    for (size_t i = 0; i < old.size(); ++i) {
+      if (old_used[i]) Insert(old[i]);
+    }
+  }
+  std::vector<Oid> slots_;
+  std::vector<uint8_t> used_;
+  size_t count_ = 0;
+};
+
 }  // namespace
 
 Result<std::map<Oid, BlobPlace>> PlaceBlobs(const Repository& repo, const std::set<Oid>& blobs) {
@@ -44,7 +81,7 @@ Result<std::map<Oid, BlobPlace>> PlaceBlobs(const Repository& repo, const std::s
   SG_RETURN_IF_ERROR(PushAllRefs(repo.get(), walk.get(), &any));
   if (!any) return out;
 
-  std::unordered_set<Oid, OidHash> seen_trees, seen_blobs;
+  OidSet seen_trees;
   std::function<Status(const git_oid*, const std::string&, const Oid&)> visit =
       [&](const git_oid* tree_id, const std::string& prefix, const Oid& commit) -> Status {
     git_tree* t = nullptr;
@@ -57,9 +94,9 @@ Result<std::map<Oid, BlobPlace>> PlaceBlobs(const Repository& repo, const std::s
       Oid id(*git_tree_entry_id(e));
       git_object_t type = git_tree_entry_type(e);
       if (type == GIT_OBJECT_TREE) {
-        if (!seen_trees.insert(id).second) continue;
+        if (!seen_trees.Insert(id)) continue;
         SG_RETURN_IF_ERROR(visit(&id.raw, Join(prefix, git_tree_entry_name(e)), commit));
-      } else if (type == GIT_OBJECT_BLOB && seen_blobs.insert(id).second && blobs.count(id)) {
+      } else if (type == GIT_OBJECT_BLOB && blobs.count(id) && !out.count(id)) {
         out.emplace(id, BlobPlace{commit, Join(prefix, git_tree_entry_name(e))});
       }
     }
@@ -72,7 +109,7 @@ Result<std::map<Oid, BlobPlace>> PlaceBlobs(const Repository& repo, const std::s
     if (rc != 0) return GitError(rc, "cannot read commit " + Oid(id).Hex());
     CommitPtr commit(c);
     const git_oid* tree_id = git_commit_tree_id(commit.get());
-    if (!seen_trees.insert(Oid(*tree_id)).second) continue;
+    if (!seen_trees.Insert(Oid(*tree_id))) continue;
     SG_RETURN_IF_ERROR(visit(tree_id, "", Oid(id)));
   }
   if (rc != 0 && rc != GIT_ITEROVER) return GitError(rc, "cannot walk history");

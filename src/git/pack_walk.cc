@@ -12,7 +12,6 @@
 #include <memory>
 #include <mutex>
 #include <thread>
-#include <unordered_set>
 #include <vector>
 
 #include "git/pack_order.h"
@@ -113,11 +112,12 @@ struct Pack {
   std::vector<Entry> entries;   // by offset
   std::vector<uint32_t> roots;  // non-delta entries and entries with an external base
 
-  Status Parse(std::unordered_set<Oid, OidHash>& seen);
+  // `earlier`: the packs before this one; an object one of them holds is marked dup.
+  Status Parse(const std::vector<std::unique_ptr<Pack>>& earlier);
   Status ResolveTypes();
 };
 
-Status Pack::Parse(std::unordered_set<Oid, OidHash>& seen) {
+Status Pack::Parse(const std::vector<std::unique_ptr<Pack>>& earlier) {
   const uint32_t n = index.count();
   const unsigned char* d = file.data();
   const size_t size = file.size();
@@ -184,7 +184,10 @@ Status Pack::Parse(std::unordered_set<Oid, OidHash>& seen) {
       en.type = en.kind;
     }
     en.data_at = static_cast<uint16_t>(p - (d + en.offset));
-    en.dup = !seen.insert(index.oid(en.name)).second;
+    if (!earlier.empty()) {  // an object in two packs is read once, from the first
+      const Oid id = index.oid(en.name);
+      for (const auto& p : earlier) en.dup = en.dup || p->index.Find(id.raw) >= 0;
+    }
   }
   // The delta tree: children lists, roots.
   for (uint32_t e = n; e-- > 0;) {
@@ -234,6 +237,7 @@ struct Worker {
   z_stream z{};
   bool z_ready = false;
   OdbPtr odb;
+  std::vector<char> delta;  // the inflated delta being applied, reused between objects
   ~Worker() {
     if (z_ready) inflateEnd(&z);
   }
@@ -516,11 +520,12 @@ Status Walker::Process(Worker& w, unsigned worker, Task task) {
         if (!*wanted) return skip_subtree(*size);
       }
     }
-    Bytes d(en.size);
-    SG_RETURN_IF_ERROR(Inflate(w, pack, en, d.data.get(), d.size, false));
-    const auto* p = reinterpret_cast<const unsigned char*>(d.data.get());
+    if (w.delta.size() < en.size) w.delta.resize(en.size);
+    SG_RETURN_IF_ERROR(Inflate(w, pack, en, w.delta.data(), en.size, false));
+    const std::string_view d(w.delta.data(), en.size);
+    const auto* p = reinterpret_cast<const unsigned char*>(d.data());
     uint64_t src = 0, dst = 0;
-    if (!DeltaVarint(p, p + d.size, &src) || !DeltaVarint(p, p + d.size, &dst)) {
+    if (!DeltaVarint(p, p + d.size(), &src) || !DeltaVarint(p, p + d.size(), &dst)) {
       return Status::Corruption(where + ": bad delta header");
     }
     if (dst > options_.max_size) {
@@ -528,7 +533,7 @@ Status Walker::Process(Worker& w, unsigned worker, Task task) {
       if (!wanted.ok()) return wanted.status();
       if (!*wanted) return skip_subtree(dst);
     }
-    auto r = ApplyDelta(task.base->view(), d.view(), where);
+    auto r = ApplyDelta(task.base->view(), d, where);
     if (!r.ok()) return r.status();
     self = std::move(*r);
   }
@@ -606,7 +611,6 @@ void Walker::Work(unsigned worker) {
 }
 
 Status Walker::Run() {
-  std::unordered_set<Oid, OidHash> seen;
   for (const auto& idx_path : PackIndexPaths(objects_dir_)) {
     auto pack = std::make_unique<Pack>();
     pack->path = idx_path.substr(0, idx_path.size() - 4) + ".pack";
@@ -614,11 +618,13 @@ Status Walker::Run() {
     if (!idx.ok()) return idx.status();
     pack->index = std::move(*idx);
     SG_RETURN_IF_ERROR(pack->file.Open(pack->path));
-    SG_RETURN_IF_ERROR(pack->Parse(seen));
+    SG_RETURN_IF_ERROR(pack->Parse(packs_));
     packs_.push_back(std::move(pack));
   }
   for (const auto& oid : LooseObjects(objects_dir_)) {
-    if (seen.insert(oid).second) loose_.push_back(oid);
+    bool packed = false;
+    for (const auto& p : packs_) packed = packed || p->index.Find(oid.raw) >= 0;
+    if (!packed) loose_.push_back(oid);
   }
   // The stack is taken from the back: loose objects last, then packs in order, roots in
   // offset order.
