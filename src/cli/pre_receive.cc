@@ -306,7 +306,8 @@ int RunPreReceive(const Argv& argv) {
       "suppressed={} recorded={} decision={} quarantine={} duration_ms={}",
       repo->git_dir(), Summary(*updates), pusher.name, st.objects, st.blobs_scanned,
       st.bytes_scanned, st.commits, st.tags, st.skipped_binary, st.skipped_large, st.unscanned,
-      st.given_up_match_limit, st.given_up_deadline, result->detections.size(), blocking.size(), warning.size(), suppressed,
+      st.given_up_match_limit, st.given_up_deadline, result->detections.size(), blocking.size(),
+      warning.size(), suppressed,
       !cfg->store        ? "off"
       : !record_failed   ? "yes"
       : recorded.spooled ? "spooled"

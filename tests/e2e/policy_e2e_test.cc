@@ -286,18 +286,7 @@ TEST_CASE(
   // of candidates each ran PCRE2 to its match limit held the hook far past the timeout, and
   // the candidates given up at the limit were dropped without a count.
   GitServer s;
-  WriteFile(s.root() + "/custom.toml", R"([[rules]]
-id = "custom-backtracking"
-name = "Backtracking custom rule"
-provider = "custom"
-confidence = "low"
-regex = '''\b(k=(?:a|b|ab|ba){1,40}c)'''
-keywords = ["k="]
-references = ["https://example.invalid/custom"]
-examples = ["k=abc"]
-negative_examples = ["k=x"]
-)");
-  s.SetConfig("rules = ['" + s.root() + "/custom.toml']\ntimeout = 4");
+  s.SetConfig("rules = ['" + SourceDir() + "/tests/data/rules/backtracking.toml']\ntimeout = 4");
   std::string filler;
   while (filler.size() < 1900) filler += "lorem ipsum dolor sit amet ";
   filler += "\n";

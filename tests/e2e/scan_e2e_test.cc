@@ -204,26 +204,17 @@ TEST_CASE("--format csv quotes fields and disarms spreadsheet formulas in paths"
 TEST_CASE("a long scan shows a progress line on a terminal, and none in a pipe") {
   GitServer s;
   // A slow scan: a custom rule whose every candidate backtracks to PCRE2's match limit.
-  WriteFile(s.root() + "/slow.toml", R"([[rules]]
-id = "custom-backtracking"
-name = "Backtracking custom rule"
-provider = "custom"
-confidence = "low"
-regex = '''\b(k=(?:a|b|ab|ba){1,40}c)'''
-keywords = ["k="]
-references = ["https://example.invalid/custom"]
-examples = ["k=abc"]
-negative_examples = ["k=x"]
-)");
   std::string big;
   std::string failing = "k=";
   for (int i = 0; i < 20; ++i) failing += "ab";
   for (int i = 0; i < 900; ++i) big += std::string(1900, 'x') + "\n" + failing + "x\nk=abc\n";
   WriteFile(s.root() + "/d/big.txt", big);
-  const std::string cmd = Quote(Binary()) + " scan --rules " + Quote(s.root() + "/slow.toml") +
-                          " " + Quote(s.root() + "/d");
+  const std::string cmd = Quote(Binary()) + " scan --rules " +
+                          Quote(SourceDir() + "/tests/data/rules/backtracking.toml") + " " +
+                          Quote(s.root() + "/d");
   auto tty = Sh(s.Env() + " script -qec " + Quote(cmd) + " /dev/null");
   CHECK(Contains(tty.out, "secretgate: scanned"));
-  auto pipe = s.Sg("scan --rules " + Quote(s.root() + "/slow.toml") + " " + Quote(s.root() + "/d"));
+  auto pipe = s.Sg("scan --rules " + Quote(SourceDir() + "/tests/data/rules/backtracking.toml") +
+                   " " + Quote(s.root() + "/d"));
   CHECK(!Contains(pipe.err, "secretgate: scanned"));
 }
