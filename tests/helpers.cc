@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -63,14 +64,41 @@ RunResult Sh(const std::string& command, const std::string& cwd) {
 std::string Binary() { return SECRETGATE_TEST_BINARY; }
 std::string SourceDir() { return SECRETGATE_SOURCE_DIR; }
 
-namespace {
 std::string RandomChars(unsigned seed, size_t n, const std::string& alphabet) {
   std::mt19937 rng(seed * 7919u + 17u);
   std::string out;
   for (size_t i = 0; i < n; ++i) out += alphabet[rng() % alphabet.size()];
   return out;
 }
-}  // namespace
+
+std::string Base64(const std::string& bytes, bool url) {
+  const char* alphabet = url ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+                             : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    uint32_t v = (uint8_t(bytes[i]) << 16) | (uint8_t(bytes[i + 1]) << 8) | uint8_t(bytes[i + 2]);
+    for (int k = 18; k >= 0; k -= 6) out += alphabet[(v >> k) & 63];
+  }
+  if (i < bytes.size()) {
+    uint32_t v = uint8_t(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) v |= uint8_t(bytes[i + 1]) << 8;
+    out += alphabet[(v >> 18) & 63];
+    out += alphabet[(v >> 12) & 63];
+    if (i + 1 < bytes.size()) out += alphabet[(v >> 6) & 63];
+    if (!url) out.append(i + 1 < bytes.size() ? 1 : 2, '=');
+  }
+  return out;
+}
+
+std::string Jwt(unsigned seed, const std::string& claims) {
+  const std::string b62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  return Base64(R"({"alg":"HS256","typ":"JWT"})", true) + "." +
+         Base64(
+             R"({"sub":")" + RandomChars(seed, 12, b62) + R"(",)" + claims + R"("iat":1714560000})",
+             true) +
+         "." + RandomChars(seed + 7, 43, b62 + "-_");
+}
 
 std::string GithubToken(unsigned seed) {
   std::string random = RandomChars(

@@ -49,4 +49,12 @@ std::string GithubToken(unsigned seed);
 // An AWS access key id, unique per `seed`.
 std::string AwsKeyId(unsigned seed);
 
+// `n` characters drawn from `alphabet`, the same for the same `seed`.
+std::string RandomChars(unsigned seed, size_t n, const std::string& alphabet);
+// Base64 of `bytes`: standard with padding, or base64url without (`url`).
+std::string Base64(const std::string& bytes, bool url = false);
+// A signed-looking JSON Web Token, unique per `seed`; `claims` (e.g. `"role":"admin",`) go
+// into its payload before `iat`.
+std::string Jwt(unsigned seed, const std::string& claims = "");
+
 }  // namespace sg::testing

@@ -39,7 +39,7 @@ Result<config::Config> LoadConfig(const git::Repository* repo, Result<config::Co
 
 std::vector<std::string> RuleSources(const config::Config& cfg) {
   std::vector<std::string> out = cfg.rules;
-  if (out.empty()) out.push_back(config::DefaultRulesDir());
+  if (!cfg.rules_set) out.push_back(config::DefaultRulesDir());  // `rules = []`: none
   out.insert(out.end(), cfg.extra_rules.begin(), cfg.extra_rules.end());
   return out;
 }
@@ -60,12 +60,15 @@ Result<std::shared_ptr<const scan::Engine>> BuildEngine(const config::Config& cf
   spdlog::debug("rules: {} loaded in {:.1f} ms ({})", loaded.set.rules.size(),
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(),
                 loaded.from_cache ? "rules cache" : "parsed the TOML");
+  rules::GitleaksOptions gitleaks;
+  gitleaks.placeholder_filter = cfg.gitleaks_placeholder_filter;
   for (const auto& g : cfg.gitleaks_configs) {
-    rules::GitleaksReport report = rules::ImportGitleaks(g, loaded);
+    rules::GitleaksReport report = rules::ImportGitleaks(g, loaded, gitleaks);
     for (const auto& u : report.untranslated) spdlog::warn("gitleaks config {}: not used: {}", g, u);
     for (const auto& n : report.notes) spdlog::info("gitleaks config: {}", n);
   }
   if (!loaded.ok()) return rules::ErrorsToStatus(loaded.errors);
+  if (loaded.set.rules.empty()) spdlog::warn("no rules configured: nothing will be found");
   // The server-wide cache that `secretgate rules compile` (run by install.sh as root) warms is
   // readable by hooks running as any user, even when they cannot write to it.
   if (cfg.cache_dir.empty() && options.cache_dir != config::kSystemCacheDir) {

@@ -54,6 +54,7 @@ const std::vector<Key>& Table() {
        true,
        [](Config& c, const std::vector<std::string>& v) {
          c.rules = v;
+         c.rules_set = true;
          return std::string();
        }},
       {{"extra_rules", "secretgate.extraRules", "[]",
@@ -69,6 +70,12 @@ const std::vector<Key>& Table() {
        [](Config& c, const std::vector<std::string>& v) {
          c.gitleaks_configs = v;
          return std::string();
+       }},
+      {{"gitleaks_placeholder_filter", "secretgate.gitleaksPlaceholderFilter", "false",
+        "Apply secretgate's placeholder filter to rules translated from gitleaks configs."},
+       false,
+       [](Config& c, const std::vector<std::string>& v) {
+         return SetBool(c.gitleaks_placeholder_filter, v[0]);
        }},
       {{"max_blob_size", "secretgate.maxBlobSize", "10MiB",
         "Blobs larger than this are skipped (and the skip logged)."},
@@ -155,6 +162,20 @@ const std::vector<Key>& Table() {
         "block rejects a push with secrets, warn accepts it with a warning, audit only records."},
        false,
        [](Config& c, const std::vector<std::string>& v) { return SetMode(c.mode, v[0]); }},
+      {{"block_confidence", "secretgate.blockConfidence", "high",
+        "high, medium or low: a finding of a less confident rule warns instead of blocking."},
+       false,
+       [](Config& c, const std::vector<std::string>& v) {
+         if (v[0] == "high")
+           c.block_confidence = rules::Confidence::kHigh;
+         else if (v[0] == "medium")
+           c.block_confidence = rules::Confidence::kMedium;
+         else if (v[0] == "low")
+           c.block_confidence = rules::Confidence::kLow;
+         else
+           return "expected high, medium or low, got '" + v[0] + "'";
+         return std::string();
+       }},
       {{"timeout", "secretgate.timeout", "4",
         "Seconds a push may spend scanning; the rest is queued for `secretgate drain`."},
        false,

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "rules/rule.h"
 #include "util/status.h"
 
 namespace sg::config {
@@ -18,9 +19,13 @@ std::string_view ModeName(Mode m);
 std::optional<Mode> ParseMode(std::string_view s);
 
 struct Config {
-  std::vector<std::string> rules;             // rule files or directories
+  std::vector<std::string> rules;        // rule files or directories
+  // `rules` was set (possibly to []): the default rules are loaded only when it was not.
+  bool rules_set = false;
   std::vector<std::string> extra_rules;       // added to `rules`
   std::vector<std::string> gitleaks_configs;  // gitleaks TOML files, translated on load
+  // Apply secretgate's placeholder filter to the rules translated from gitleaks_configs.
+  bool gitleaks_placeholder_filter = false;
   int64_t max_blob_size = 10 << 20;
   int max_findings_shown = 5;
   bool fail_closed = false;
@@ -34,6 +39,9 @@ struct Config {
   bool store = true;  // record alerts
   Mode mode = Mode::kBlock;
   std::map<std::string, Mode> rule_modes;  // [rule_modes] id = "warn"
+  // A finding of a rule less confident than this warns (and is recorded) where `mode` would
+  // block it. Per-rule modes are not affected.
+  rules::Confidence block_confidence = rules::Confidence::kHigh;
   double timeout_seconds = 4.0;
   bool reject_on_timeout = false;
   bool allow_bypass = false;

@@ -10,9 +10,16 @@
 
 namespace sg::rules {
 
+struct GitleaksOptions {
+  // Apply secretgate's placeholder filter (rules/README.md, step 5) to the imported rules.
+  // gitleaks has none, so by default a gitleaks user gets what gitleaks gives.
+  bool placeholder_filter = false;
+};
+
 struct GitleaksReport {
   size_t translated = 0;
-  // "rule <id>: <reason>" or "<file>: <reason>" for whole-config features.
+  // "<file>:<line>: rule <id>: <reason>", or "<file>:<line>: <reason>" for whole-config
+  // features.
   std::vector<std::string> untranslated;
   // Notes that change nothing in the result but the admin should know.
   std::vector<std::string> notes;
@@ -20,7 +27,11 @@ struct GitleaksReport {
 
 // Translates the gitleaks config in `path` (following [extend] path = ...), appending rules to
 // `out.set` and problems that make the file unusable to `out.errors`.
-GitleaksReport ImportGitleaks(const std::string& path, LoadResult& out);
+// The rules keep gitleaks' semantics where secretgate's differ: the first non-empty capture
+// group without secretGroup, entropy that must be above the threshold, the digit rule of
+// rules whose id starts with "generic", allowlists on the secret, the match or the line.
+GitleaksReport ImportGitleaks(const std::string& path, LoadResult& out,
+                              const GitleaksOptions& options = {});
 
 // Recomputes `set.digest` after rules were added.
 void RecomputeDigest(RuleSet& set);

@@ -226,15 +226,25 @@ std::optional<Rule> ReadRule(const toml::table& t, const std::string& file,
   if (const toml::node* n = t.get("allowlist")) {
     if (const toml::table* a = n->as_table()) {
       for (auto&& [key, value] : *a) {
-        if (key.str() != "regexes" && key.str() != "paths" && key.str() != "stopwords") {
+        static const std::set<std::string, std::less<>> kAllowKeys = {
+            "regexes", "paths", "stopwords", "match_regexes", "line_regexes"};
+        if (!kAllowKeys.count(key.str())) {
           r.Error(&value, "unknown field 'allowlist." + std::string(key.str()) + "'");
         }
       }
       rule.allowlist.regexes = r.Strings(*a, "regexes", 0, "allowlist.");
       rule.allowlist.paths = r.Strings(*a, "paths", 0, "allowlist.");
       rule.allowlist.stopwords = r.Strings(*a, "stopwords", 0, "allowlist.");
-      for (const auto& re : rule.allowlist.regexes) {
-        ValidateRegex(r, a->get("regexes"), "allowlist regex '" + re + "'", re, nullptr);
+      rule.allowlist.match_regexes = r.Strings(*a, "match_regexes", 0, "allowlist.");
+      rule.allowlist.line_regexes = r.Strings(*a, "line_regexes", 0, "allowlist.");
+      const std::pair<const char*, const std::vector<std::string>*> kRegexLists[] = {
+          {"regexes", &rule.allowlist.regexes},
+          {"match_regexes", &rule.allowlist.match_regexes},
+          {"line_regexes", &rule.allowlist.line_regexes}};
+      for (const auto& [key, list] : kRegexLists) {
+        for (const auto& re : *list) {
+          ValidateRegex(r, a->get(key), "allowlist regex '" + re + "'", re, nullptr);
+        }
       }
       for (const auto& re : rule.allowlist.paths) {
         ValidateRegex(r, a->get("paths"), "allowlist path regex '" + re + "'", re, nullptr);

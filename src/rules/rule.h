@@ -13,6 +13,10 @@ struct Allowlist {
   std::vector<std::string> regexes;    // PCRE2, tested against the extracted secret
   std::vector<std::string> paths;      // PCRE2, tested against the file path
   std::vector<std::string> stopwords;  // case-insensitive substrings of the secret
+  // PCRE2, tested against the whole regex match (the secret with its key name or URL) and
+  // against the line(s) that hold the match: gitleaks' regexTarget = "match" / "line".
+  std::vector<std::string> match_regexes;
+  std::vector<std::string> line_regexes;
 };
 
 // A "pattern pair": the rule reports only when `rule` also matches in the same file, within
@@ -28,7 +32,11 @@ struct Rule {
   std::string provider;
   Confidence confidence = Confidence::kHigh;
   std::string regex;
+  // Capture group that holds the secret; 0 is the whole match. kFirstNonEmptyGroup takes the
+  // first group that captured a non-empty string, else the whole match (gitleaks' rule when a
+  // config sets no secretGroup).
   int secret_group = 0;
+  static constexpr int kFirstNonEmptyGroup = -1;
   std::vector<std::string> keywords;
   double entropy = 0;         // minimum Shannon entropy of the secret, bits per byte
   std::string validator;      // "", "github-crc32" or "npm-crc32"
@@ -42,6 +50,14 @@ struct Rule {
   std::string path_regex;
   // Translated from another tool's format: no examples or references to check.
   bool imported = false;
+  // secretgate's built-in placeholder filter applies (rules/README.md, step 5). Off for
+  // imported gitleaks rules unless the config asks for it: gitleaks has no such filter.
+  bool placeholder_filter = true;
+  // gitleaks' entropy semantics: a secret whose entropy is not above `entropy` is dropped.
+  bool gitleaks_entropy = false;
+  // gitleaks' rule for its generic rules (id starting with "generic", entropy set): a secret
+  // without a digit is dropped.
+  bool require_digit = false;
 
   // Where the rule was defined, for error messages: "rules/github.toml:12".
   std::string file;

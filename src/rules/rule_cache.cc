@@ -49,7 +49,7 @@ std::string SourcesKey(const std::vector<std::string>& paths) {
 // fixed order: strings and lists length-prefixed, numbers in the machine's byte order (the
 // cache is local to the machine). Binary rather than JSON: the hook reads it on every push, and
 // decoding ~250 rules from JSON cost more than a millisecond of a push.
-constexpr std::string_view kMagic = "secretgate-rules-cache 2\n";
+constexpr std::string_view kMagic = "secretgate-rules-cache 3\n";
 
 class Writer {
  public:
@@ -122,6 +122,8 @@ std::string Encode(const RuleSet& set) {
     w.List(r.allowlist.regexes);
     w.List(r.allowlist.paths);
     w.List(r.allowlist.stopwords);
+    w.List(r.allowlist.match_regexes);
+    w.List(r.allowlist.line_regexes);
     w.Str(r.mode);
     w.Str(r.path_regex);
     w.Str(r.file);
@@ -164,8 +166,10 @@ std::optional<RuleSet> Decode(std::string_view data, std::string* why) {
          confidence >= 0 && confidence <= static_cast<int32_t>(Confidence::kLow) &&
          rd.Str(&r.regex) && rd.I32(&r.secret_group) && rd.List(&r.keywords) &&
          rd.F64(&r.entropy) && rd.Str(&r.validator) && rd.List(&r.allowlist.regexes) &&
-         rd.List(&r.allowlist.paths) && rd.List(&r.allowlist.stopwords) && rd.Str(&r.mode) &&
-         rd.Str(&r.path_regex) && rd.Str(&r.file) && rd.I32(&r.line) && rd.I32(&has_companion);
+         rd.List(&r.allowlist.paths) && rd.List(&r.allowlist.stopwords) &&
+         rd.List(&r.allowlist.match_regexes) && rd.List(&r.allowlist.line_regexes) &&
+         rd.Str(&r.mode) && rd.Str(&r.path_regex) && rd.Str(&r.file) && rd.I32(&r.line) &&
+         rd.I32(&has_companion);
     r.confidence = static_cast<Confidence>(confidence);
     if (ok && has_companion) {
       Companion c;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -134,6 +135,7 @@ Result<std::shared_ptr<const Engine>> Engine::Build(rules::RuleSet set,
                                                     const EngineOptions& options) {
   auto engine = std::make_shared<Engine>(std::move(set), options);
   SG_RETURN_IF_ERROR(engine->Compile());
+  engine->IndexProviderKeywords();
   return std::shared_ptr<const Engine>(std::move(engine));
 }
 
@@ -418,6 +420,10 @@ void Engine::EnsureCompiled(size_t i) const {
     for (const auto& re : r.allowlist.regexes)
       c.allow_regexes.push_back(CompilePcre2(re, &err, false));
     for (const auto& re : r.allowlist.paths) c.allow_paths.push_back(CompilePcre2(re, &err, false));
+    for (const auto& re : r.allowlist.match_regexes)
+      c.allow_match.push_back(CompilePcre2(re, &err, false));
+    for (const auto& re : r.allowlist.line_regexes)
+      c.allow_line.push_back(CompilePcre2(re, &err, false));
     if (!r.path_regex.empty()) c.path_regex = CompilePcre2(r.path_regex, &err, false);
   });
 }
@@ -478,6 +484,35 @@ AnchorReport CheckAnchors(const Engine& engine) {
     }
   }
   return out;
+}
+
+bool Engine::ContextAllowlisted(size_t i, std::string_view match, std::string_view line) const {
+  const rules::Rule& r = set_.rules[i];
+  if (r.allowlist.match_regexes.empty() && r.allowlist.line_regexes.empty()) return false;
+  EnsureCompiled(i);
+  for (const auto& code : compiled_[i].allow_match) {
+    if (code && Pcre2Matches(code.get(), match)) return true;
+  }
+  for (const auto& code : compiled_[i].allow_line) {
+    if (code && Pcre2Matches(code.get(), line)) return true;
+  }
+  return false;
+}
+
+void Engine::IndexProviderKeywords() {
+  const size_t nrules = set_.rules.size();
+  std::vector<uint8_t> generic(keywords_.size(), 0), provider(keywords_.size(), 0);
+  for (size_t i = 0; i < nrules; ++i) {
+    auto& mark = set_.rules[i].provider == "generic" ? generic : provider;
+    for (uint32_t id : compiled_[i].keyword_ids) mark[id - nrules] = 1;
+  }
+  for (size_t k = 0; k < keywords_.size(); ++k) {
+    size_t letters = std::count_if(keywords_[k].begin(), keywords_[k].end(),
+                                   [](unsigned char c) { return std::isalpha(c); });
+    if (provider[k] && !generic[k] && letters >= 4) {
+      provider_keywords_.push_back(static_cast<uint32_t>(nrules + k));
+    }
+  }
 }
 
 }  // namespace sg::scan

@@ -53,6 +53,7 @@ struct CompiledRule {
   mutable Pcre2Code code;
   mutable std::vector<Pcre2Code> allow_regexes;
   mutable std::vector<Pcre2Code> allow_paths;
+  mutable std::vector<Pcre2Code> allow_match, allow_line;
   mutable Pcre2Code path_regex;
 };
 
@@ -87,6 +88,16 @@ class Engine {
   bool SkipsPath(size_t rule_index, std::string_view path) const;
   // True when the rule's secret allowlist (regexes, stopwords) drops `secret`.
   bool SecretAllowlisted(size_t rule_index, std::string_view secret) const;
+  // True when the rule's allowlist regexes for the whole match (`match_regexes`) or for the
+  // line(s) holding it (`line_regexes`) drop the finding.
+  bool ContextAllowlisted(size_t rule_index, std::string_view match, std::string_view line) const;
+
+  // The keywords that name a provider: keywords of non-generic rules, of four letters or more,
+  // that no generic rule uses (so "password" or "api_key" are not among them). A generic
+  // finding whose key name holds one (`SENDBIRD_TOKEN = <40 hex>`) is not a hash (filters.h).
+  const std::vector<uint32_t>& provider_keyword_ids() const { return provider_keywords_; }
+  // The lower-case text of keyword `id` (an id of CompiledRule::keyword_ids).
+  std::string_view keyword(uint32_t id) const { return keywords_[id - set_.rules.size()]; }
 
   Engine(rules::RuleSet set, const EngineOptions& options);  // use Build()
 
@@ -95,12 +106,14 @@ class Engine {
   bool LoadCache(const std::string& path);
   void SaveCache(const std::string& path) const;
   void EnsureCompiled(size_t rule_index) const;
+  void IndexProviderKeywords();
 
   rules::RuleSet set_;
   EngineOptions options_;
   std::vector<CompiledRule> compiled_;
   std::vector<std::string> keywords_;  // lowercase, deduplicated; id = rules + index
   size_t keyword_count_ = 0;
+  std::vector<uint32_t> provider_keywords_;
   // Compiled here (freed with hs_free_database) or mapped from the cache (unmapped).
   std::shared_ptr<hs_database_t> db_;
   std::vector<Group> groups_;
@@ -143,7 +156,8 @@ class Scanner {
   };
   struct RawMatch {
     size_t rule;
-    size_t start, end;
+    size_t start, end;              // the secret
+    size_t match_start, match_end;  // the whole regex match (key name, URL, ...)
   };
   static int OnMatch(unsigned int id, unsigned long long from, unsigned long long to,
                      unsigned int flags, void* ctx);
@@ -151,6 +165,16 @@ class Scanner {
   void Confirm(size_t rule, std::string_view data, size_t from, size_t to,
                std::vector<RawMatch>& out);
   bool PastDeadline();
+  // Scan without decoding and without SelectFindings: every finding that passed its filters.
+  Result<std::vector<Finding>> ScanText(std::string_view data, std::string_view path);
+  // The per-finding filters of rules/README.md (entropy, validator, placeholders, allowlists,
+  // path), in that order. Uses the keyword hits of the scan in progress.
+  bool PassesFilters(const RawMatch& m, std::string_view data, std::string_view path) const;
+  // True when `key` (the text before a generic rule's value on its line) names a provider.
+  bool ProviderKeyed(std::string_view key) const;
+  // Scans the base64-encoded text of `data` (decode.h) and appends what it finds to `found`,
+  // located at the encoded text.
+  void AddDecoded(std::string_view data, std::string_view path, std::vector<Finding>& found);
 
   std::shared_ptr<const Engine> engine_;
   HsScratch scratch_;
@@ -164,6 +188,7 @@ class Scanner {
   bool cut_ = false;
   unsigned callbacks_ = 0;  // Hyperscan callbacks since the last look at the clock
   GiveUps given_up_;
+  int decode_depth_ = 0;  // > 0 while scanning decoded text: it is not decoded again
 };
 
 // What the database layout says about rules that would slow it (anchor.h): `notes` name the

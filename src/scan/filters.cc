@@ -1,5 +1,6 @@
 #include "scan/filters.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -107,6 +108,43 @@ std::string_view PlaceholderReason(std::string_view secret, bool generic) {
     }
   }
   return {};
+}
+
+std::string PercentDecoded(std::string_view s) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+bool HasDigit(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+bool KeywordStartsWord(std::string_view text, std::string_view keyword) {
+  if (keyword.empty() || keyword.size() > text.size()) return false;
+  for (size_t at = 0; at + keyword.size() <= text.size(); ++at) {
+    if (at > 0 && std::isalpha(static_cast<unsigned char>(text[at - 1]))) continue;
+    bool same = true;
+    for (size_t k = 0; k < keyword.size() && same; ++k) {
+      same = std::tolower(static_cast<unsigned char>(text[at + k])) == keyword[k];
+    }
+    if (same) return true;
+  }
+  return false;
 }
 
 std::string_view InlineMarker(std::string_view line) {

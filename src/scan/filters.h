@@ -28,6 +28,18 @@ bool PassesValidator(std::string_view validator, std::string_view secret);
 // would otherwise take. Empty when it looks like a real secret.
 std::string_view PlaceholderReason(std::string_view secret, bool generic);
 
+// `s` with every %XX escape decoded (URL userinfo: `pass%40word` is `pass@word`), so that the
+// placeholder filter and allowlists judge what the escapes stand for. `s` itself when it holds
+// no valid escape.
+std::string PercentDecoded(std::string_view s);
+
+// True when `s` holds a decimal digit.
+bool HasDigit(std::string_view s);
+
+// True when `keyword` (lower case) occurs in `text`, case-insensitively, not preceded by a
+// letter: "sendbird" in `SENDBIRD_TOKEN` or `app.sendbirdKey`, not "line" in `PIPELINE_TOKEN`.
+bool KeywordStartsWord(std::string_view text, std::string_view keyword);
+
 // Names the inline marker found on `line` ("secretgate:allow", "gitleaks:allow",
 // "pragma: allowlist secret"), or empty.
 std::string_view InlineMarker(std::string_view line);

@@ -19,6 +19,9 @@ struct Finding {
   int end_line = 0;
   int start_column = 0;  // 1-based, in bytes
   int end_column = 0;    // 1-based, inclusive, in bytes
+  // "base64" when the secret was found by decoding the text at [start, end) (decode.h): the
+  // location is that of the encoded text, `secret` is the decoded secret. Empty otherwise.
+  std::string encoding;
   // Non-empty when an inline marker or an exclusion suppressed the finding: callers log it and
   // do not report it to the pusher.
   std::string suppressed_by;

@@ -7,8 +7,10 @@
 #include <set>
 #include <tuple>
 
+#include "scan/decode.h"
 #include "scan/engine.h"
 #include "scan/filters.h"
+#include "scan/select.h"
 #include "util/text.h"
 
 namespace sg::scan {
@@ -18,6 +20,9 @@ namespace {
 constexpr size_t kUnboundedWindow = 16 * 1024;
 // Bytes after a window's last hit that PCRE2 may read (a trailing \b, a closing quote).
 constexpr size_t kTrailingSlack = 64;
+// How far before a generic rule's value, on its line, its key name is searched for a
+// provider's name.
+constexpr size_t kKeyReach = 64;
 
 // How far from a secret an inline marker reaches: the same line, and at most this many bytes
 // before the secret starts or after it ends (a marker in a minified file must not cover a
@@ -90,12 +95,31 @@ std::string MarkerFor(std::string_view data, size_t start, size_t end) {
   return {};
 }
 
-// Orders findings of one span: higher is more specific (see Scanner::Scan).
-std::tuple<int, bool, bool, size_t> Specificity(const Finding& f, size_t index) {
-  bool keyword_in_secret = false;
-  for (const auto& k : f.rule->keywords) keyword_in_secret |= ContainsIgnoreCase(f.secret, k);
-  return {-static_cast<int>(f.rule->confidence), keyword_in_secret, f.rule->provider != "generic",
-          SIZE_MAX - index};
+// The line that holds data[offset] (without its end of line).
+std::string_view LineAround(std::string_view data, size_t offset) {
+  size_t b = data.find_last_of("\r\n", offset == 0 ? 0 : offset - 1);
+  b = (b == std::string_view::npos || offset == 0) ? 0 : b + 1;
+  size_t e = data.find_first_of("\r\n", offset);
+  if (e == std::string_view::npos) e = data.size();
+  return data.substr(b, e - b);
+}
+
+// The whole lines that hold data[from, to).
+std::string_view LinesOf(std::string_view data, size_t from, size_t to) {
+  std::string_view first = LineAround(data, from);
+  const size_t begin = static_cast<size_t>(first.data() - data.data());
+  size_t end = data.find_first_of("\r\n", to > from ? to - 1 : to);
+  if (end == std::string_view::npos) end = data.size();
+  return data.substr(begin, end - begin);
+}
+
+// The text before a value at `secret_start` on its line, at most kKeyReach bytes: its key
+// name (`SENDBIRD_API_TOKEN = `), which a generic rule's match may hold only in part.
+std::string_view KeyBefore(std::string_view data, size_t secret_start) {
+  size_t b = secret_start > kKeyReach ? secret_start - kKeyReach : 0;
+  const size_t nl = data.rfind('\n', secret_start == 0 ? 0 : secret_start - 1);
+  if (nl != std::string_view::npos && secret_start > 0 && nl + 1 > b) b = nl + 1;
+  return data.substr(b, secret_start - b);
 }
 
 }  // namespace
@@ -193,14 +217,29 @@ void Scanner::Confirm(size_t rule, std::string_view data, size_t from, size_t to
     if (m_start > to) return;  // beyond the candidates Hyperscan reported
     // A match that runs into the artificial end of the window may be an artefact of the cut.
     bool cut = m_end == limit && limit < data.size();
-    if (!cut && rc > group && ov[2 * group] != PCRE2_UNSET) {
-      out.push_back({rule, ov[2 * group], ov[2 * group + 1]});
+    int g = group;
+    if (g == rules::Rule::kFirstNonEmptyGroup) {
+      g = 0;
+      for (int i = 1; i < rc && g == 0; ++i) {
+        if (ov[2 * i] != PCRE2_UNSET && ov[2 * i + 1] > ov[2 * i]) g = i;
+      }
+    }
+    if (!cut && rc > g && ov[2 * g] != PCRE2_UNSET) {
+      out.push_back({rule, ov[2 * g], ov[2 * g + 1], m_start, m_end});
     }
     off = m_end > m_start ? m_end : m_start + 1;
   }
 }
 
 Result<std::vector<Finding>> Scanner::Scan(std::string_view data, std::string_view path) {
+  auto found = ScanText(data, path);
+  if (!found.ok()) return found.status();
+  // Past the deadline the encoded text is left alone too: the push is queued for drain anyway.
+  if (decode_depth_ == 0 && !cut_) AddDecoded(data, path, *found);
+  return SelectFindings(std::move(*found));
+}
+
+Result<std::vector<Finding>> Scanner::ScanText(std::string_view data, std::string_view path) {
   const Engine& eng = *engine_;
   const auto& rules = eng.rules().rules;
   touched_.clear();
@@ -262,12 +301,7 @@ Result<std::vector<Finding>> Scanner::Scan(std::string_view data, std::string_vi
   for (const RawMatch& m : raw) {
     const rules::Rule& rule = rules[m.rule];
     std::string_view secret = data.substr(m.start, m.end - m.start);
-    if (secret.empty()) continue;
-    if (rule.entropy > 0 && ShannonEntropy(secret) < rule.entropy) continue;
-    if (!PassesValidator(rule.validator, secret)) continue;
-    if (!PlaceholderReason(secret, rule.provider == "generic").empty()) continue;
-    if (eng.SecretAllowlisted(m.rule, secret)) continue;
-    if (eng.SkipsPath(m.rule, path)) continue;
+    if (secret.empty() || !PassesFilters(m, data, path)) continue;
     Finding f;
     f.rule = &rule;
     f.start = m.start;
@@ -279,33 +313,82 @@ Result<std::vector<Finding>> Scanner::Scan(std::string_view data, std::string_vi
     found.push_back(std::move(f));
   }
 
-  // Pattern pairs: a rule that requires a companion keeps only findings with one nearby.
-  std::vector<Finding> out;
-  out.reserve(found.size());
-  for (size_t i = 0; i < found.size(); ++i) {
-    Finding& f = found[i];
-    // The same bytes claimed by two rules (a JWT that is also a Kubernetes token, a PlanetScale
-    // password inside a MySQL URL) are one secret: the more confident rule keeps it, then the
-    // one whose keyword is part of the secret itself (a token prefix), then a non-generic one.
-    bool shadowed = false;
-    for (size_t j = 0; j < found.size() && !shadowed; ++j) {
-      const Finding& g = found[j];
-      if (j == i || g.start != f.start || g.end != f.end) continue;
-      shadowed = Specificity(g, j) > Specificity(f, i);
+  return found;
+}
+
+void Scanner::AddDecoded(std::string_view data, std::string_view path,
+                         std::vector<Finding>& found) {
+  std::vector<EncodedText> encoded = FindEncoded(data);
+  if (encoded.empty()) return;
+  LineIndex lines(data);  // `encoded` is in increasing order
+  bool added = false;
+  for (const EncodedText& e : encoded) {
+    ++decode_depth_;
+    auto inner = Scan(e.text, path);
+    --decode_depth_;
+    if (!inner.ok()) continue;
+    for (Finding& f : *inner) {
+      if (f.end <= e.value_offset) continue;  // inside the key name put before the value
+      if (!e.kubernetes && f.rule->provider == "generic") continue;
+      f.start = e.start;
+      f.end = e.end;
+      f.encoding = "base64";
+      std::tie(f.start_line, f.start_column) = lines.At(e.start);
+      std::tie(f.end_line, f.end_column) = lines.At(e.end - 1);
+      f.suppressed_by = MarkerFor(data, e.start, e.end);
+      found.push_back(std::move(f));
+      added = true;
     }
-    if (shadowed) continue;
-    if (f.rule->requires_companion) {
-      const auto& comp = *f.rule->requires_companion;
-      bool near = std::any_of(found.begin(), found.end(), [&](const Finding& g) {
-        return g.rule->id == comp.rule &&
-               (comp.within_lines == 0 ||
-                std::abs(g.start_line - f.start_line) <= comp.within_lines);
-      });
-      if (!near) continue;
-    }
-    out.push_back(std::move(f));
   }
-  return out;
+  if (added) {
+    std::stable_sort(found.begin(), found.end(),
+                     [](const Finding& a, const Finding& b) { return a.start < b.start; });
+  }
+}
+
+bool Scanner::PassesFilters(const RawMatch& m, std::string_view data, std::string_view path) const {
+  const Engine& eng = *engine_;
+  const rules::Rule& rule = eng.rules().rules[m.rule];
+  const std::string_view secret = data.substr(m.start, m.end - m.start);
+  if (rule.entropy > 0) {
+    const double e = ShannonEntropy(secret);
+    if (rule.gitleaks_entropy ? e <= rule.entropy : e < rule.entropy) return false;
+  }
+  if (rule.require_digit && !HasDigit(secret)) return false;
+  if (!PassesValidator(rule.validator, secret)) return false;
+  // A URL's userinfo is percent-encoded: `pass%40word` is judged as `pass@word`.
+  const std::string decoded =
+      secret.find('%') != std::string_view::npos ? PercentDecoded(secret) : std::string();
+  if (rule.placeholder_filter) {
+    const bool generic = rule.provider == "generic";
+    for (std::string_view s : {secret, std::string_view(decoded)}) {
+      if (s.empty()) continue;
+      std::string_view why = PlaceholderReason(s, generic);
+      // A hash-shaped value under a key that names a provider is that provider's key.
+      if (!why.empty() && generic && PlaceholderReason(s, false).empty() &&
+          ProviderKeyed(KeyBefore(data, m.start))) {
+        why = {};
+      }
+      if (!why.empty()) return false;
+    }
+  }
+  if (eng.SecretAllowlisted(m.rule, secret)) return false;
+  if (!decoded.empty() && eng.SecretAllowlisted(m.rule, decoded)) return false;
+  if (!rule.allowlist.match_regexes.empty() || !rule.allowlist.line_regexes.empty()) {
+    const std::string_view match = data.substr(m.match_start, m.match_end - m.match_start);
+    if (eng.ContextAllowlisted(m.rule, match, LinesOf(data, m.match_start, m.match_end))) {
+      return false;
+    }
+  }
+  return !eng.SkipsPath(m.rule, path);
+}
+
+bool Scanner::ProviderKeyed(std::string_view key) const {
+  const size_t nrules = engine_->rules().rules.size();
+  for (uint32_t id : engine_->provider_keyword_ids()) {
+    if (keyword_hit_[id - nrules] && KeywordStartsWord(key, engine_->keyword(id))) return true;
+  }
+  return false;
 }
 
 std::vector<std::string> CheckExamples(const std::shared_ptr<const Engine>& engine) {

@@ -79,3 +79,32 @@ TEST_CASE("git config keys mirror config.toml keys and override them") {
   });
   CHECK(bad.message().find("git config secretgate.failMode") == 0);
 }
+
+TEST_CASE("block_confidence is read from config.toml and from git config, and checked") {
+  sg::testing::TempDir dir;
+  sg::testing::WriteFile(dir / "c.toml", "block_confidence = \"medium\"\n");
+  auto cfg = config::LoadFile(dir / "c.toml", true);
+  REQUIRE(cfg.ok());
+  CHECK(cfg->block_confidence == rules::Confidence::kMedium);
+  CHECK(config::LoadFile(dir / "none.toml", false)->block_confidence == rules::Confidence::kHigh);
+  auto git = [](const std::string& key) {
+    return key == "secretgate.blockConfidence" ? std::vector<std::string>{"low"}
+                                               : std::vector<std::string>{};
+  };
+  REQUIRE(config::ApplyGitConfig(*cfg, git).ok());
+  CHECK(cfg->block_confidence == rules::Confidence::kLow);
+  sg::testing::WriteFile(dir / "bad.toml", "\nblock_confidence = \"certain\"\n");
+  auto bad = config::LoadFile(dir / "bad.toml", true);
+  REQUIRE(!bad.ok());
+  CHECK(sg::testing::Contains(bad.status().message(), "bad.toml:2: block_confidence"));
+}
+
+TEST_CASE("rules = [] is told apart from rules not set") {
+  sg::testing::TempDir dir;
+  sg::testing::WriteFile(dir / "c.toml", "rules = []\n");
+  auto empty = config::LoadFile(dir / "c.toml", true);
+  REQUIRE(empty.ok());
+  CHECK(empty->rules.empty());
+  CHECK(empty->rules_set);
+  CHECK(!config::LoadFile(dir / "none.toml", false)->rules_set);
+}

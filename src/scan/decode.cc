@@ -1,0 +1,260 @@
+#include "scan/decode.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdint>
+
+namespace sg::scan {
+namespace {
+
+// Value of each byte in the standard base64 alphabet, or -1.
+constexpr std::array<int8_t, 256> MakeTable() {
+  std::array<int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int i = 0; i < 26; ++i) {
+    t['A' + i] = static_cast<int8_t>(i);
+    t['a' + i] = static_cast<int8_t>(26 + i);
+  }
+  for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<int8_t>(52 + i);
+  t['+'] = 62;
+  t['/'] = 63;
+  return t;
+}
+constexpr std::array<int8_t, 256> kValue = MakeTable();
+
+bool IsB64(char c) { return kValue[static_cast<unsigned char>(c)] >= 0; }
+
+// Bytes decoded before the rest of a run is worth decoding (LooksLikeText on a prefix).
+constexpr size_t kProbeChars = 48;
+
+bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+
+// The line of `data` that starts at `at`, without its line end; `*next` is where the next
+// line starts.
+std::string_view LineAt(std::string_view data, size_t at, size_t* next) {
+  size_t e = data.find('\n', at);
+  *next = e == std::string_view::npos ? data.size() : e + 1;
+  if (e == std::string_view::npos) e = data.size();
+  if (e > at && data[e - 1] == '\r') --e;
+  return data.substr(at, e - at);
+}
+
+size_t Indent(std::string_view line) {
+  size_t i = 0;
+  while (i < line.size() && IsBlank(line[i])) ++i;
+  return i;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && IsBlank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsBlank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string_view Unquote(std::string_view s) {
+  if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front()) {
+    return s.substr(1, s.size() - 2);
+  }
+  return s;
+}
+
+bool DeclaresKubernetesSecret(std::string_view data) {
+  for (std::string_view marker : {"kind: Secret", "\"kind\": \"Secret\"", "\"kind\":\"Secret\""}) {
+    for (size_t at = data.find(marker); at != std::string_view::npos;
+         at = data.find(marker, at + 1)) {
+      const size_t after = at + marker.size();
+      // `kind: SecretProviderClass` is another kind.
+      if (after == data.size() || !std::isalnum(static_cast<unsigned char>(data[after]))) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+class Collector {
+ public:
+  Collector(std::string_view data, const DecodeLimits& limits) : data_(data), limits_(limits) {}
+
+  bool Full() const { return out_.size() >= limits_.max_items || total_ >= limits_.max_total; }
+
+  // Adds the value at data[start, end) with key `key` (Kubernetes) or none (free-standing).
+  void Add(size_t start, size_t end, std::string_view key, bool kubernetes) {
+    if (Full()) return;
+    std::string_view encoded = data_.substr(start, end - start);
+    if (!kubernetes) {
+      auto probe = DecodeBase64(encoded.substr(0, kProbeChars - kProbeChars % 4));
+      if (!probe || !LooksLikeText(*probe)) return;
+    }
+    auto decoded = DecodeBase64(encoded);
+    if (!decoded || decoded->empty() || !LooksLikeText(*decoded)) return;
+    if (decoded->size() > limits_.max_total - total_) return;
+    EncodedText e;
+    e.start = start;
+    e.end = end;
+    e.kubernetes = kubernetes;
+    if (!key.empty()) e.text = std::string(key) + ": ";
+    e.value_offset = e.text.size();
+    e.text += *decoded;
+    total_ += e.text.size();
+    out_.push_back(std::move(e));
+  }
+
+  std::vector<EncodedText> Take() { return std::move(out_); }
+  const std::vector<EncodedText>& items() const { return out_; }
+
+ private:
+  std::string_view data_;
+  const DecodeLimits& limits_;
+  std::vector<EncodedText> out_;
+  size_t total_ = 0;
+};
+
+// `key: value` lines of every YAML `data:` block.
+void YamlSecretData(std::string_view data, Collector& out) {
+  size_t at = 0, next = 0;
+  while (at < data.size() && !out.Full()) {
+    std::string_view line = LineAt(data, at, &next);
+    const size_t indent = Indent(line);
+    if (Trim(line) != "data:") {
+      at = next;
+      continue;
+    }
+    at = next;
+    while (at < data.size() && !out.Full()) {
+      const size_t line_start = at;
+      std::string_view item = LineAt(data, at, &next);
+      if (Trim(item).empty()) {
+        at = next;
+        continue;
+      }
+      if (Indent(item) <= indent) break;  // the block ended; look for the next `data:`
+      at = next;
+      const size_t colon = item.find(": ");
+      if (colon == std::string_view::npos) continue;
+      std::string_view key = Unquote(Trim(item.substr(0, colon)));
+      std::string_view raw = Trim(item.substr(colon + 2));
+      std::string_view value = Unquote(raw);
+      if (key.empty() || value.size() < 4) continue;
+      const size_t value_start = line_start + static_cast<size_t>(value.data() - item.data());
+      out.Add(value_start, value_start + value.size(), key, true);
+    }
+  }
+}
+
+// `"key": "value"` pairs of every JSON `"data": { ... }` object.
+void JsonSecretData(std::string_view data, Collector& out) {
+  for (size_t at = data.find("\"data\""); at != std::string_view::npos && !out.Full();
+       at = data.find("\"data\"", at + 1)) {
+    size_t i = at + 6;
+    while (i < data.size() && std::isspace(static_cast<unsigned char>(data[i]))) ++i;
+    if (i >= data.size() || data[i] != ':') continue;
+    ++i;
+    while (i < data.size() && std::isspace(static_cast<unsigned char>(data[i]))) ++i;
+    if (i >= data.size() || data[i] != '{') continue;
+    const size_t close = data.find('}', i);
+    if (close == std::string_view::npos) continue;
+    // Inside the object: "key" : "value" , ...
+    size_t p = i + 1;
+    while (p < close && !out.Full()) {
+      const size_t k1 = data.find('"', p);
+      if (k1 == std::string_view::npos || k1 >= close) break;
+      const size_t k2 = data.find('"', k1 + 1);
+      if (k2 == std::string_view::npos || k2 >= close) break;
+      size_t q = k2 + 1;
+      while (q < close && std::isspace(static_cast<unsigned char>(data[q]))) ++q;
+      if (q >= close || data[q] != ':') break;
+      const size_t v1 = data.find('"', q + 1);
+      if (v1 == std::string_view::npos || v1 >= close) break;
+      const size_t v2 = data.find('"', v1 + 1);
+      if (v2 == std::string_view::npos || v2 >= close) break;
+      if (v2 - v1 - 1 >= 4) out.Add(v1 + 1, v2, data.substr(k1 + 1, k2 - k1 - 1), true);
+      p = v2 + 1;
+    }
+  }
+}
+
+bool Overlaps(const std::vector<EncodedText>& items, size_t start, size_t end) {
+  for (const auto& e : items) {
+    if (start < e.end && e.start < end) return true;
+  }
+  return false;
+}
+
+// Free-standing runs of the base64 alphabet.
+void Runs(std::string_view data, const DecodeLimits& limits, Collector& out) {
+  const size_t kubernetes = out.items().size();  // the values found before: skip their bytes
+  const size_t n = data.size();
+  size_t i = 0;
+  while (i < n && !out.Full()) {
+    while (i < n && !IsB64(data[i])) ++i;
+    const size_t start = i;
+    bool upper = false, lower = false, digit = false;
+    while (i < n && IsB64(data[i])) {
+      const char c = data[i];
+      upper |= c >= 'A' && c <= 'Z';
+      lower |= c >= 'a' && c <= 'z';
+      digit |= c >= '0' && c <= '9';
+      ++i;
+    }
+    size_t end = i;
+    if (end - start < limits.min_run || end - start > limits.max_run) continue;
+    if (!(upper && lower && digit)) continue;
+    if (data.compare(start, 3, "eyJ") == 0) continue;
+    size_t pad = 0;
+    while (end < n && data[end] == '=' && pad < 2) {
+      ++end;
+      ++pad;
+    }
+    i = end;
+    if (kubernetes > 0 && Overlaps(out.items(), start, end)) continue;
+    out.Add(start, end, {}, false);
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> DecodeBase64(std::string_view s) {
+  while (!s.empty() && s.back() == '=') s.remove_suffix(1);
+  if (s.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  out.reserve(s.size() * 3 / 4);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : s) {
+    const int v = kValue[static_cast<unsigned char>(c)];
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+bool LooksLikeText(std::string_view s) {
+  size_t high = 0;
+  for (unsigned char c : s) {
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) return false;
+    high += c >= 0x80;
+  }
+  return high * 10 <= s.size();
+}
+
+std::vector<EncodedText> FindEncoded(std::string_view data, const DecodeLimits& limits) {
+  Collector out(data, limits);
+  if (DeclaresKubernetesSecret(data)) {
+    YamlSecretData(data, out);
+    JsonSecretData(data, out);
+  }
+  Runs(data, limits, out);
+  std::vector<EncodedText> all = out.Take();
+  std::sort(all.begin(), all.end(),
+            [](const EncodedText& a, const EncodedText& b) { return a.start < b.start; });
+  return all;
+}
+
+}  // namespace sg::scan
