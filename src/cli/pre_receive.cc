@@ -145,7 +145,8 @@ int RunPreReceive(const Argv& argv) {
                   MsSince(phase));
   }
 
-  std::vector<const inspect::Detection*> blocking, warning;
+  // `below`: findings that the mode would block, of rules less confident than block_confidence.
+  std::vector<const inspect::Detection*> blocking, warning, below;
   std::vector<bool> blocks(result->detections.size(), false);
   std::vector<std::string> modes(result->detections.size());
   for (size_t i = 0; i < result->detections.size(); ++i) {
@@ -158,18 +159,27 @@ int RunPreReceive(const Argv& argv) {
       modes[i] = "resolved";
       continue;
     }
-    const config::Mode mode = policy::EffectiveMode(*cfg, *d.finding.rule);
-    modes[i] = std::string(config::ModeName(mode));
-    switch (mode) {
+    const policy::ModeDecision md = policy::DecideMode(*cfg, *d.finding.rule);
+    modes[i] = std::string(config::ModeName(md.mode));
+    if (md.below_block_confidence) modes[i] += "(below block_confidence)";
+    switch (md.mode) {
       case config::Mode::kBlock:
         blocking.push_back(&d);
         blocks[i] = true;
         break;
       case config::Mode::kWarn:
-        warning.push_back(&d);
+        (md.below_block_confidence ? below : warning).push_back(&d);
         break;
       case config::Mode::kAudit:
         break;
+    }
+    if (md.below_block_confidence) {
+      spdlog::info(
+          "finding {} at {}: {} confidence is below block_confidence={}: warning, not "
+          "blocking",
+          d.finding.rule->id, report::WhereText(d),
+          rules::ConfidenceName(d.finding.rule->confidence),
+          rules::ConfidenceName(cfg->block_confidence));
     }
   }
 
@@ -290,6 +300,13 @@ int RunPreReceive(const Argv& argv) {
   } else if (blocking.empty() && !popts.note.empty()) {
     std::cerr << report::PusherNote(popts.note, popts.gitlab);
   }
+  if (!below.empty()) {
+    report::PusherOptions bopts = popts;
+    bopts.verdict = report::Verdict::kWarned;
+    bopts.note.clear();
+    bopts.block_confidence = std::string(rules::ConfidenceName(cfg->block_confidence));
+    std::cerr << report::PusherMessage(below, bopts);
+  }
 
   const auto& st = result->stats;
   if (st.given_up_match_limit + st.given_up_deadline > 0) {
@@ -303,7 +320,8 @@ int RunPreReceive(const Argv& argv) {
       "push repo={} refs={} pusher={} objects={} blobs={} bytes={} commits={} tags={} "
       "skipped_binary={} skipped_large={} unscanned={} given_up_match_limit={} "
       "given_up_deadline={} findings={} blocking={} warning={} "
-      "suppressed={} recorded={} decision={} quarantine={} duration_ms={}",
+      "suppressed={} recorded={} below_block_confidence={} decision={} quarantine={} "
+      "duration_ms={}",
       repo->git_dir(), Summary(*updates), pusher.name, st.objects, st.blobs_scanned,
       st.bytes_scanned, st.commits, st.tags, st.skipped_binary, st.skipped_large, st.unscanned,
       st.given_up_match_limit, st.given_up_deadline, result->detections.size(), blocking.size(),
@@ -312,7 +330,7 @@ int RunPreReceive(const Argv& argv) {
       : !record_failed   ? "yes"
       : recorded.spooled ? "spooled"
                          : "FAILED",
-      decision, result->from_quarantine, ms);
+      below.size(), decision, result->from_quarantine, ms);
   // Every finding, whatever its mode, with what became of it: the log is the record of last
   // resort when the store could not take it.
   for (size_t i = 0; i < result->detections.size(); ++i) {

@@ -41,12 +41,15 @@ constexpr char kHelp[] =
     "  --baseline-key FILE   the key of baseline files (default $SECRETGATE_BASELINE_KEY, else\n"
     "                        ~/.config/secretgate/baseline.key, created on first write)\n"
     "  --no-store            do not record alerts\n"
+    "  --all-locations       text: every location of each secret (default: the first, and the\n"
+    "                        number of further ones); JSON always has every location\n"
     "  --rules PATH          rule file or directory to use instead of the configured rules\n"
     "  --threads N           reader threads (default: one per core)\n"
     "  --progress WHEN       auto (default: a progress line on stderr after 2 s when stderr is\n"
     "                        a terminal), always or never\n"
     "  json: {\"findings\":[{rule_id, secret_type_display_name, path, start_line, end_line,\n"
-    "  start_column, end_column, commit_sha, blob_sha, secret_redacted, location_type?}]}\n";
+    "  start_column, end_column, commit_sha, blob_sha, secret_redacted, location_type?,\n"
+    "  encoding? (\"base64\" when found by decoding)}]}\n";
 
 // Findings the baseline accepts, by detection index.
 Result<std::vector<bool>> Baselined(
@@ -94,7 +97,7 @@ int RunScan(const Argv& argv) {
   auto args = Args::Parse(argv,
                           {"format", "rules", "threads", "report", "range", "branch", "since",
                            "baseline", "write-baseline", "baseline-key", "progress"},
-                          {"help", "no-store"});
+                          {"help", "no-store", "all-locations"});
   if (!args.ok()) return ReportError(args.status());
   if (args->Has("help")) {
     std::cout << kHelp;
@@ -143,7 +146,10 @@ int RunScan(const Argv& argv) {
   }
   auto cfg = LoadConfig(repo ? &*repo : nullptr);
   if (!cfg.ok()) return ReportError(cfg.status());
-  if (args->Has("rules")) cfg->rules = args->GetAll("rules");
+  if (args->Has("rules")) {
+    cfg->rules = args->GetAll("rules");
+    cfg->rules_set = true;
+  }
   const bool will_record = repo && cfg->store && !args->Has("no-store");
   const std::string baseline_mode = args->Get("baseline").value_or(repo ? "store" : "none");
   if (baseline_mode != "store" && baseline_mode != "none" && !PathExists(baseline_mode)) {
@@ -221,7 +227,7 @@ int RunScan(const Argv& argv) {
   std::string out = format == "json"    ? report::ScanJson(shown)
                     : format == "sarif" ? report::ScanSarif(shown, accepted)
                     : format == "csv"   ? report::ScanCsv(shown, accepted)
-                                        : report::ScanText(shown);
+                                        : report::ScanText(shown, args->Has("all-locations"));
   if (format == "text" && !accepted.empty()) {
     out += std::to_string(accepted.size()) + " more in the baseline (not shown)\n";
   }

@@ -80,10 +80,18 @@ std::string BypassVerdictText(BypassVerdict v, const std::optional<BypassRequest
   return "";
 }
 
+ModeDecision DecideMode(const config::Config& cfg, const rules::Rule& rule) {
+  if (auto it = cfg.rule_modes.find(rule.id); it != cfg.rule_modes.end()) return {it->second};
+  if (auto m = config::ParseMode(rule.mode)) return {*m};
+  // Confidence is ordered high < medium < low in the enum: a larger value is less confident.
+  if (cfg.mode == config::Mode::kBlock && rule.confidence > cfg.block_confidence) {
+    return {config::Mode::kWarn, true};
+  }
+  return {cfg.mode};
+}
+
 config::Mode EffectiveMode(const config::Config& cfg, const rules::Rule& rule) {
-  if (auto it = cfg.rule_modes.find(rule.id); it != cfg.rule_modes.end()) return it->second;
-  if (auto m = config::ParseMode(rule.mode)) return *m;
-  return cfg.mode;
+  return DecideMode(cfg, rule).mode;
 }
 
 bool MayEditExclusions(const config::Config& cfg, const std::string& pusher) {

@@ -41,8 +41,17 @@ BypassVerdict JudgeBypass(const config::Config& cfg, const std::optional<BypassR
                           const std::string& pusher);
 std::string BypassVerdictText(BypassVerdict v, const std::optional<BypassRequest>& req);
 
-// The mode that applies to a finding of `rule`: the config's per-rule mode (rule_modes), else
-// the rule file's own `mode`, else the repository's mode (git config), else the global mode.
+// What a finding of `rule` does to the push: the config's per-rule mode (rule_modes), else the
+// rule file's own `mode`, else the repository's mode (git config) or the global mode; where
+// that mode blocks but the rule is less confident than block_confidence, the finding warns
+// instead (`below_block_confidence`). Explicit per-rule modes are never demoted.
+struct ModeDecision {
+  config::Mode mode = config::Mode::kBlock;
+  bool below_block_confidence = false;
+};
+ModeDecision DecideMode(const config::Config& cfg, const rules::Rule& rule);
+
+// DecideMode(cfg, rule).mode.
 config::Mode EffectiveMode(const config::Config& cfg, const rules::Rule& rule);
 
 // Who may change the exclusions file: `exclusions_editors` when set, else `bypass_users`. An

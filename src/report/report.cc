@@ -1,6 +1,7 @@
 #include "report/report.h"
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -10,6 +11,11 @@ namespace sg::report {
 namespace {
 
 std::string Short(const std::string& sha) { return sha.substr(0, 12); }
+
+// ", base64-encoded" for a secret found by decoding the text at its location.
+std::string EncodingNote(const scan::Finding& f) {
+  return f.encoding.empty() ? std::string() : ", " + f.encoding + "-encoded";
+}
 
 std::string Prefix(const std::vector<std::string>& lines, bool gitlab) {
   std::string out;
@@ -59,16 +65,27 @@ std::string PusherMessage(const std::vector<const inspect::Detection*>& detectio
   const char* head = options.verdict == Verdict::kRejected   ? "push rejected"
                      : options.verdict == Verdict::kBypassed ? "push accepted (bypass recorded)"
                                                              : "warning";
+  const bool below = !options.block_confidence.empty();
   L.push_back("");
-  L.push_back(std::string("secretgate: ") + head + ": " + std::to_string(n) + " secret" +
-              (n == 1 ? "" : "s") + " found in this push");
+  L.push_back(std::string("secretgate: ") + head + ": " + std::to_string(n) +
+              (below ? " possible secret" : " secret") + (n == 1 ? "" : "s") +
+              " found in this push");
+  if (below) {
+    L.push_back("  Not blocking: " + std::string(n == 1 ? "its rule is" : "their rules are") +
+                " less confident than block_confidence = " + options.block_confidence +
+                ". Recorded as " + (n == 1 ? "an alert." : "alerts."));
+  }
   L.push_back("");
   size_t shown = std::min(n, options.max_shown);
   for (size_t i = 0; i < shown; ++i) {
     const inspect::Detection& d = *detections[i];
     const inspect::Origin* o = d.primary();
     L.push_back("  [" + std::to_string(i + 1) + "] " + EscapeControl(d.finding.rule->name) + " (" +
-                d.finding.rule->id + ")");
+                d.finding.rule->id +
+                (below ? ", " + std::string(rules::ConfidenceName(d.finding.rule->confidence)) +
+                             " confidence"
+                       : "") +
+                ")");
     L.push_back("      where:  " + WhereText(d));
     if (o && !o->commit_sha.empty()) {
       L.push_back("      commit: " + o->commit_sha +
@@ -76,7 +93,7 @@ std::string PusherMessage(const std::vector<const inspect::Detection*>& detectio
     } else if (o && !o->ref.empty()) {
       L.push_back("      ref:    " + EscapeControl(o->ref));
     }
-    L.push_back("      secret: " + Redact(d.finding.secret));
+    L.push_back("      secret: " + Redact(d.finding.secret) + EncodingNote(d.finding));
   }
   if (n > shown) {
     L.push_back("  ... and " + std::to_string(n - shown) + " more (not shown)");
@@ -132,16 +149,41 @@ std::string PusherNote(const std::string& note, bool gitlab) {
   return Prefix(NoteLines(note), gitlab);
 }
 
-std::string ScanText(const std::vector<const inspect::Detection*>& detections) {
-  std::ostringstream o;
+std::string ScanText(const std::vector<const inspect::Detection*>& detections, bool all_locations) {
+  // One line per secret: the first detection of each (rule, secret), and how many more.
+  std::vector<const inspect::Detection*> shown;
+  std::vector<size_t> more;
+  std::map<std::pair<std::string_view, std::string_view>, size_t> first;
   for (const auto* d : detections) {
+    auto key =
+        std::make_pair(std::string_view(d->finding.rule->id), std::string_view(d->finding.secret));
+    auto [it, inserted] = first.emplace(key, shown.size());
+    if (inserted || all_locations) {
+      shown.push_back(d);
+      more.push_back(0);
+    } else {
+      ++more[it->second];
+    }
+  }
+  std::ostringstream o;
+  for (size_t i = 0; i < shown.size(); ++i) {
+    const inspect::Detection* d = shown[i];
     const inspect::Origin* org = d->primary();
     o << WhereText(*d) << ": " << d->finding.rule->id << " ("
-      << EscapeControl(d->finding.rule->name) << ") " << Redact(d->finding.secret);
+      << EscapeControl(d->finding.rule->name) << ") " << Redact(d->finding.secret)
+      << EncodingNote(d->finding);
     if (org && !org->commit_sha.empty()) o << " commit " << org->commit_sha;
+    if (more[i] > 0) {
+      o << " (and " << more[i] << " more location" << (more[i] == 1 ? "" : "s") << ")";
+    }
     o << '\n';
   }
-  o << detections.size() << " finding" << (detections.size() == 1 ? "" : "s") << '\n';
+  o << detections.size() << " finding" << (detections.size() == 1 ? "" : "s");
+  if (shown.size() != detections.size()) {
+    o << " of " << shown.size() << " secret" << (shown.size() == 1 ? "" : "s")
+      << " (--all-locations lists every location)";
+  }
+  o << '\n';
   return o.str();
 }
 
@@ -161,6 +203,7 @@ std::string ScanJson(const std::vector<const inspect::Detection*>& detections) {
         o && !o->commit_sha.empty() ? nlohmann::json(o->commit_sha) : nlohmann::json(nullptr);
     j["blob_sha"] = d->blob_sha.empty() ? nlohmann::json(nullptr) : nlohmann::json(d->blob_sha);
     j["secret_redacted"] = Redact(d->finding.secret);
+    if (!d->finding.encoding.empty()) j["encoding"] = d->finding.encoding;
     if (d->where != inspect::Where::kFile) {
       j["location_type"] =
           d->where == inspect::Where::kCommitMessage ? "commit_message" : "tag_message";

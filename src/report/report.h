@@ -19,6 +19,9 @@ struct PusherOptions {
   // The tip commit of each pushed ref, to tell "amend" from "rebase".
   std::vector<std::string> tips;
   std::string note;               // extra lines, '\n'-separated (bypass verdict, store trouble)
+  // Non-empty ("high", "medium"): the findings warn only because their rules are less
+  // confident than this block_confidence; the message says so and shows each confidence.
+  std::string block_confidence;
 };
 
 // The pusher's message for `detections` (already free of suppressed ones).
@@ -31,8 +34,11 @@ std::string PusherNote(const std::string& note, bool gitlab);
 // Describes where a detection is, e.g. "config/app.env:12:7" or "commit message".
 std::string WhereText(const inspect::Detection& d);
 
-// `secretgate scan` output.
-std::string ScanText(const std::vector<const inspect::Detection*>& detections);
+// `secretgate scan` output. Text lists each secret (rule and secret) once, at its first
+// location, with the number of further locations, unless `all_locations`; JSON lists every
+// location.
+std::string ScanText(const std::vector<const inspect::Detection*>& detections,
+                     bool all_locations = false);
 std::string ScanJson(const std::vector<const inspect::Detection*>& detections);
 
 }  // namespace sg::report

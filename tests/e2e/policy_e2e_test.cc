@@ -310,3 +310,53 @@ TEST_CASE(
   CHECK_FALSE(Contains(log, "given_up_deadline=0 "));
   CHECK(Contains(r.err, "could not be checked to the end"));
 }
+
+TEST_CASE("by default a medium-confidence finding warns, is recorded, and pusher and log say why") {
+  GitServer s;
+  s.Commit({{"client.js", "const session = '" + Jwt(400) + "';\n"}});
+  auto r = s.Push();
+  CHECK(r.code == 0);
+  CHECK(Contains(r.err, "secretgate: warning: 1 possible secret found in this push"));
+  CHECK(Contains(r.err, "less confident than block_confidence = high"));
+  CHECK(Contains(r.err, "(json-web-token, medium confidence)"));
+  json alerts = Alerts(s);
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0]["secret_type"] == "json-web-token");
+  CHECK(
+      Contains(s.log(), "medium confidence is below block_confidence=high: warning, not blocking"));
+  CHECK(Contains(s.log(), "below_block_confidence=1 decision=accepted"));
+}
+
+TEST_CASE(
+    "block_confidence = medium blocks a medium finding; a repository's git config overrides it") {
+  GitServer s;
+  s.SetConfig("block_confidence = 'medium'");
+  s.Commit({{"client.js", "const session = '" + Jwt(401) + "';\n"}});
+  auto blocked = s.Push();
+  CHECK(blocked.code != 0);
+  CHECK(Contains(blocked.err, "push rejected: 1 secret found"));
+  REQUIRE(s.InBare("git config secretgate.blockConfidence high").code == 0);
+  auto warned = s.Push();
+  CHECK(warned.code == 0);
+  CHECK(Contains(warned.err, "block_confidence = high"));
+}
+
+TEST_CASE("a high finding blocks while a medium one in the same push only warns") {
+  GitServer s;
+  s.Commit({{"a.env", "T=" + GithubToken(402) + "\nS=" + Jwt(402) + "\n"}});
+  auto r = s.Push();
+  CHECK(r.code != 0);
+  CHECK(Contains(r.err, "push rejected: 1 secret found"));
+  CHECK(Contains(r.err, "(github-pat-classic)"));
+  CHECK(Contains(r.err, "warning: 1 possible secret found"));
+  CHECK(Alerts(s).size() == 2);
+}
+
+TEST_CASE("an explicit per-rule mode blocks a medium rule whatever block_confidence says") {
+  GitServer s;
+  s.SetConfig("[rule_modes]\njson-web-token = 'block'");
+  s.Commit({{"client.js", "const session = '" + Jwt(403) + "';\n"}});
+  auto r = s.Push();
+  CHECK(r.code != 0);
+  CHECK(Contains(r.err, "push rejected"));
+}

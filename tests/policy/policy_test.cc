@@ -69,3 +69,38 @@ TEST_CASE("exclusion files and path globs") {
   CHECK(inspect::GlobMatch("docs/*.md", "docs/readme.md"));
   CHECK(!inspect::GlobMatch("docs/*.md", "docs/sub/readme.md"));
 }
+
+TEST_CASE("a finding below block_confidence warns where the mode would block") {
+  config::Config cfg;
+  rules::Rule r;
+  r.id = "acme-api-key";
+  r.confidence = rules::Confidence::kMedium;
+  auto d = policy::DecideMode(cfg, r);  // default: only high blocks
+  CHECK(d.mode == config::Mode::kWarn);
+  CHECK(d.below_block_confidence);
+  r.confidence = rules::Confidence::kHigh;
+  CHECK(policy::DecideMode(cfg, r).mode == config::Mode::kBlock);
+  r.confidence = rules::Confidence::kLow;
+  cfg.block_confidence = rules::Confidence::kMedium;
+  CHECK(policy::DecideMode(cfg, r).below_block_confidence);
+  cfg.block_confidence = rules::Confidence::kLow;
+  CHECK(policy::DecideMode(cfg, r).mode == config::Mode::kBlock);
+  // Audit and warn are not made stricter or looser by confidence.
+  cfg.block_confidence = rules::Confidence::kHigh;
+  cfg.mode = config::Mode::kAudit;
+  CHECK(policy::DecideMode(cfg, r).mode == config::Mode::kAudit);
+  CHECK(!policy::DecideMode(cfg, r).below_block_confidence);
+}
+
+TEST_CASE("an explicit per-rule mode wins over block_confidence") {
+  config::Config cfg;
+  rules::Rule r;
+  r.id = "acme-api-key";
+  r.confidence = rules::Confidence::kLow;
+  cfg.rule_modes["acme-api-key"] = config::Mode::kBlock;
+  CHECK(policy::DecideMode(cfg, r).mode == config::Mode::kBlock);
+  cfg.rule_modes.clear();
+  r.mode = "block";
+  CHECK(policy::DecideMode(cfg, r).mode == config::Mode::kBlock);
+  CHECK(!policy::DecideMode(cfg, r).below_block_confidence);
+}

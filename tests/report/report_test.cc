@@ -1,8 +1,11 @@
-#include <doctest/doctest.h>
-
 #include "report/report.h"
 
+#include <doctest/doctest.h>
+
+#include "helpers.h"
+
 using namespace sg;
+using sg::testing::Contains;
 
 namespace {
 rules::Rule TestRule() {
@@ -65,4 +68,44 @@ TEST_CASE("scan JSON has the documented shape with null commit and blob outside 
     CHECK(json.find(key) != std::string::npos);
   }
   CHECK(json.find("abcdefabcdef") == std::string::npos);
+}
+
+TEST_CASE("scan text reports a secret once with its count of further locations, unless asked") {
+  rules::Rule rule = TestRule();
+  std::vector<inspect::Detection> ds(4);
+  std::vector<const inspect::Detection*> ptrs;
+  for (size_t i = 0; i < ds.size(); ++i) {
+    ds[i].finding.rule = &rule;
+    ds[i].finding.secret = i < 3 ? "tok_samesamesamesame" : "tok_otherotherother1";
+    ds[i].finding.start_line = static_cast<int>(i + 1);
+    ds[i].finding.start_column = 1;
+    ds[i].origins.push_back({"", "v" + std::to_string(i) + "/fixture.c", ""});
+    ptrs.push_back(&ds[i]);
+  }
+  std::string once = report::ScanText(ptrs);
+  CHECK(Contains(once, "v0/fixture.c:1:1: test-token"));
+  CHECK(Contains(once, "(and 2 more locations)"));
+  CHECK(!Contains(once, "v1/fixture.c"));
+  CHECK(Contains(once, "v3/fixture.c:4:1"));
+  CHECK(Contains(once, "4 findings of 2 secrets"));
+  std::string all = report::ScanText(ptrs, true);
+  CHECK(Contains(all, "v1/fixture.c:2:1"));
+  CHECK(!Contains(all, "more location"));
+}
+
+TEST_CASE("a warning below block_confidence says why it does not block and shows the confidence") {
+  rules::Rule rule = TestRule();
+  rule.confidence = rules::Confidence::kMedium;
+  inspect::Detection d;
+  d.finding.rule = &rule;
+  d.finding.secret = "tok_abcdefabcdefabcdef";
+  d.finding.start_line = 1;
+  d.finding.start_column = 1;
+  report::PusherOptions o;
+  o.verdict = report::Verdict::kWarned;
+  o.block_confidence = "high";
+  std::string msg = report::PusherMessage({&d}, o);
+  CHECK(Contains(msg, "secretgate: warning: 1 possible secret found in this push"));
+  CHECK(Contains(msg, "less confident than block_confidence = high"));
+  CHECK(Contains(msg, "(test-token, medium confidence)"));
 }
