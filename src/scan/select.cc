@@ -35,7 +35,7 @@ std::tuple<int, bool, bool, bool, size_t> Specificity(const Finding& f, size_t i
 }  // namespace
 
 bool FormatOnly(const rules::Rule& rule) {
-  return rule.provider == "generic" || rule.provider == "jwt";
+  return rule.provider == "generic" || rule.provider == "jwt" || rule.provider == "private-key";
 }
 
 std::vector<Finding> SelectFindings(std::vector<Finding> found) {

@@ -21,8 +21,9 @@ namespace sg::scan {
 std::vector<Finding> SelectFindings(std::vector<Finding> found);
 
 // True for rules that recognise a value by a shape many issuers share and so name no issuer:
-// generic assignments (`password = ...`, provider "generic") and JSON Web Tokens (provider
-// "jwt"). A provider's rule that binds its name to such a value is more specific.
+// generic assignments (`password = ...`, provider "generic"), JSON Web Tokens ("jwt") and
+// PEM/OpenSSH private keys ("private-key"). A provider's rule that binds its name to such a
+// value (a GCP service account's private_key, a kubeconfig's client key) is more specific.
 bool FormatOnly(const rules::Rule& rule);
 
 }  // namespace sg::scan

@@ -72,6 +72,28 @@ examples = ["MONDO_TOKEN=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3In0.aB3dE6gH9j
 negative_examples = ["mondo"]
 
 [[rules]]
+id = "test-pem"
+name = "PKCS#8 private key"
+provider = "private-key"
+confidence = "high"
+regex = '''(-----BEGIN PRIVATE KEY-----[A-Za-z0-9+/=\\n]{20,2000}-----END PRIVATE KEY-----)'''
+keywords = ["-----BEGIN PRIVATE KEY-----"]
+references = ["https://example.invalid"]
+examples = ["-----BEGIN PRIVATE KEY-----MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-----END PRIVATE KEY-----"]
+negative_examples = ["-----BEGIN PRIVATE KEY-----"]
+
+[[rules]]
+id = "cloudco-service-key"
+name = "Cloudco service account key"
+provider = "cloudco"
+confidence = "high"
+regex = '''"private_key"\s{0,3}:\s{0,3}"(-----BEGIN PRIVATE KEY-----[A-Za-z0-9+/=\\n]{20,2000}-----END PRIVATE KEY-----)'''
+keywords = ["private_key"]
+references = ["https://example.invalid"]
+examples = ['"private_key": "-----BEGIN PRIVATE KEY-----MIIEvQIBADANBgkqhkiG9w0BAQEFAASC-----END PRIVATE KEY-----"']
+negative_examples = ["private_key"]
+
+[[rules]]
 id = "sendbolt-token"
 name = "Sendbolt token"
 provider = "sendbolt"
@@ -147,6 +169,15 @@ TEST_CASE("a provider rule that binds its name to a JWT beats the format-only JW
   const std::string jwt = sg::testing::Jwt(2);
   CHECK(Ids(s.Scan("MONDO_JWT=" + jwt + "\n")) == std::vector<std::string>{"mondo-token"});
   CHECK(Ids(s.Scan("session: " + jwt + "\n")) == std::vector<std::string>{"test-jwt"});
+}
+
+TEST_CASE("a provider's rule for its private key beats the PEM rule on the same bytes") {
+  scan::Scanner s(Engine());
+  const std::string pem = "-----BEGIN PRIVATE KEY-----" + RandomChars(5, 64, kAlnum) +
+                          "\\n" + RandomChars(6, 64, kAlnum) + "-----END PRIVATE KEY-----";
+  CHECK(Ids(s.Scan("{\"type\": \"x\", \"private_key\": \"" + pem + "\"}\n")) ==
+        std::vector<std::string>{"cloudco-service-key"});
+  CHECK(Ids(s.Scan("key = '" + pem + "'\n")) == std::vector<std::string>{"test-pem"});
 }
 
 TEST_CASE("the hash and UUID filter applies to generic rules only") {
