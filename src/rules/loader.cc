@@ -113,12 +113,22 @@ constexpr std::string_view kSepMacro =
 //          (`KEY value`), then an opening quote;
 //   kv:    ident then sep, so `abbysale{{kv}}(VALUE)` takes `ABBYSALE_API_KEY = "VALUE"`;
 //   near:  anything, line breaks included, up to 48 bytes: a distinctive provider name closely
-//          followed by a value of the provider's shape (nested YAML or JSON, a header, a log).
+//          followed by a value of the provider's shape (nested YAML or JSON, a header, a log);
+//   key:   near, then a key name (a word such as `api`, `key`, `token`, `bearer`, the rest of the
+//          identifier) and sep: a provider's name that is also a word of code or English, as
+//          the parent of a key (`acme:\n  api_key: `), in a call (`Acme(api_key="`), in a
+//          header (`X-Acme-Token: `); the value must be what that key is set to.
+constexpr std::string_view kNearMacro = R"([\s\S]{0,48}?)";
+constexpr std::string_view kKeyWordMacro = R"((?i:api|key|token|secret|auth|bearer|pass|credential|access))";
 std::optional<std::string> RegexMacro(std::string_view name) {
   if (name == "ident") return std::string(kIdentMacro);
   if (name == "sep") return std::string(kSepMacro);
   if (name == "kv") return std::string(kIdentMacro) + std::string(kSepMacro);
-  if (name == "near") return R"([\s\S]{0,48}?)";
+  if (name == "near") return std::string(kNearMacro);
+  if (name == "key") {
+    return std::string(kNearMacro) + std::string(kKeyWordMacro) + std::string(kIdentMacro) +
+           std::string(kSepMacro);
+  }
   return std::nullopt;
 }
 
@@ -137,7 +147,7 @@ std::string ExpandRegexMacros(const std::string& regex, std::string* error) {
     const std::string_view name = std::string_view(regex).substr(open + 2, close - open - 2);
     const std::optional<std::string> expansion = RegexMacro(name);
     if (!expansion) {
-      *error = "unknown regex macro '{{" + std::string(name) + "}}' (known: ident, sep, kv, near)";
+      *error = "unknown regex macro '{{" + std::string(name) + "}}' (known: ident, sep, kv, near, key)";
       return regex;
     }
     out.append(regex, at, open - at);

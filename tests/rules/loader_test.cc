@@ -2,6 +2,7 @@
 
 #include "helpers.h"
 #include "rules/loader.h"
+#include "scan/engine.h"
 
 using namespace sg;
 using sg::testing::TempDir;
@@ -101,4 +102,30 @@ TEST_CASE("regex macros expand to the shared key-to-value fragments and unknown 
   REQUIRE(res.errors.size() == 1);
   CHECK(res.errors[0].line == 6);
   CHECK(res.errors[0].message.find("unknown regex macro '{{nearby}}'") != std::string::npos);
+}
+
+TEST_CASE("{{key}} takes a value set to a key near the name, not any value near the word") {
+  sg::testing::TempDir dir;
+  sg::testing::WriteFile(dir / "r.toml", R"toml([[rules]]
+id = "modal-token-secret"
+name = "Modal token secret"
+provider = "modal"
+confidence = "medium"
+regex = '''(?i:\bmodal){{key}}\b(as-[A-Za-z0-9]{22})\b'''
+keywords = ["modal"]
+references = ["https://example.invalid"]
+examples = ["MODAL_TOKEN_SECRET=as-Q7w3E9r2T5y8U1i4O6p0Az"]
+negative_examples = ["modal"]
+)toml");
+  auto loaded = rules::LoadRules({dir / "r.toml"});
+  REQUIRE(loaded.ok());
+  auto engine = scan::Engine::Build(std::move(loaded.set), {});
+  REQUIRE(engine.ok());
+  scan::Scanner s(*engine);
+  const std::string v = "as-Q7w3E9r2T5y8U1i4O6p0Az";
+  CHECK(s.Scan("MODAL_TOKEN_SECRET=" + v + "\n")->size() == 1);
+  CHECK(s.Scan("modal:\n  token_secret: \"" + v + "\"\n")->size() == 1);
+  CHECK(s.Scan("client = modal.Client(token_secret='" + v + "')\n")->size() == 1);
+  CHECK(s.Scan("<div class=\"modal\">" + v + "</div>\n")->empty());
+  CHECK(s.Scan("openModal(); // " + v + "\n")->empty());
 }
