@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <vector>
 
 #include "util/text.h"
 
@@ -45,6 +46,51 @@ size_t LongestRun(std::string_view s) {
     best = std::max(best, run);
   }
   return best;
+}
+
+// True when `s` reads as a name in code rather than a random value: three or more words of
+// letters, each a capital and two or more small letters (`NotifyAgentReplicationProgress`),
+// or small-letter words joined by `_`, `-` or `.` (`get_user_profile_settings`), with vowels
+// (at most one word without) and not all of one length. Random base62 or base64 of 16
+// characters or more practically never has that shape, and formats of fixed-length letter
+// groups (`xgas-paks-jxjz-gwco`) are kept.
+bool LooksLikeIdentifier(std::string_view s) {
+  if (s.size() < 16) return false;
+  const auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
+  const auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  const bool joined = s.find_first_of("_-.") != std::string_view::npos;
+  std::vector<std::string_view> words;
+  size_t i = 0;
+  while (i < s.size()) {
+    const size_t start = i;
+    if (joined) {
+      while (i < s.size() && lower(s[i])) ++i;
+      if (i - start < 2) return false;
+      words.push_back(s.substr(start, i - start));
+      if (i < s.size()) {
+        if (s[i] != '_' && s[i] != '-' && s[i] != '.') return false;
+        if (++i == s.size()) return false;
+      }
+    } else {
+      if (upper(s[i])) {
+        ++i;
+      } else if (start != 0) {
+        return false;
+      }
+      const size_t small = i;
+      while (i < s.size() && lower(s[i])) ++i;
+      if (i - small < 2) return false;
+      words.push_back(s.substr(start, i - start));
+    }
+  }
+  if (words.size() < 3) return false;
+  size_t without_vowel = 0;
+  bool one_length = true;
+  for (std::string_view w : words) {
+    without_vowel += w.find_first_of("aeiouyAEIOUY") == std::string_view::npos;
+    one_length &= w.size() == words[0].size();
+  }
+  return without_vowel <= 1 && !one_length;
 }
 
 }  // namespace
@@ -100,6 +146,7 @@ std::string_view PlaceholderReason(std::string_view secret, bool generic) {
   // Runs of one character ("aaaaaaaa", "********") do not occur in generated tokens; armoured
   // keys are long and are exempt because their padding repeats.
   if (secret.size() < 200 && LongestRun(secret) >= 8) return "repeated character";
+  if (LooksLikeIdentifier(secret)) return "identifier";
   if (generic) {
     if ((secret.size() == 40 || secret.size() == 64) && IsHex(secret)) return "git object id or hash";
     if (IsUuid(secret)) return "uuid";

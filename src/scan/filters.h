@@ -23,7 +23,8 @@ bool ValidCrc32Token(std::string_view token);
 bool PassesValidator(std::string_view validator, std::string_view secret);
 
 // Names the reason when `secret` looks like a placeholder, a template or variable reference,
-// or a documented example value; and, when `generic` (a rule that matches any value assigned to
+// a documented example value, or a name in code (`NotifyAgentReplicationProgress`,
+// `get_user_profile_settings`: words, not random characters); and, when `generic` (a rule that matches any value assigned to
 // a key such as "password"), a git object id, hash, UUID or integrity hash, which such rules
 // would otherwise take. Empty when it looks like a real secret.
 std::string_view PlaceholderReason(std::string_view secret, bool generic);

@@ -274,3 +274,15 @@ negative_examples = ["abcdef.0123"]
   CHECK(sg::testing::Contains(r.out, "slow.toml:1: warning: rule test-slow slows every scan"));
   CHECK(sg::testing::Contains(r.out, "compiled in"));
 }
+
+TEST_CASE("names in code are not secrets: words in CamelCase or joined by _ - .") {
+  CHECK(scan::PlaceholderReason("NotifyAgentReplicationProgressForMgn", false) == "identifier");
+  CHECK(scan::PlaceholderReason("get_user_profile_settings", false) == "identifier");
+  CHECK(scan::PlaceholderReason("deployment-config-override.yaml", true).empty() == false);
+  // Random values with the same alphabets are kept.
+  CHECK(scan::PlaceholderReason("Kq7mZ2pXv9LrT4nWb8YcH3sJd6FgA1eU", false).empty());
+  CHECK(scan::PlaceholderReason("qXvTbnMwKrzPlaJdHsYcGfEuNoWiQeRt", false).empty());
+  CHECK(scan::PlaceholderReason("k3xa9-q2vz7-mw4pr-t8nbs", false).empty());
+  CHECK(scan::PlaceholderReason("xgas-paks-jxjz-gwco", false).empty());  // Apple's format
+  CHECK(scan::PlaceholderReason("ShortName", false).empty());
+}
