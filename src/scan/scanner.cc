@@ -350,15 +350,18 @@ bool Scanner::PassesFilters(const RawMatch& m, std::string_view data, std::strin
   const Engine& eng = *engine_;
   const rules::Rule& rule = eng.rules().rules[m.rule];
   const std::string_view secret = data.substr(m.start, m.end - m.start);
-  if (rule.entropy > 0) {
-    const double e = ShannonEntropy(secret);
-    if (rule.gitleaks_entropy ? e <= rule.entropy : e < rule.entropy) return false;
-  }
-  if (rule.require_digit && !HasDigit(secret)) return false;
-  if (!PassesValidator(rule.validator, secret)) return false;
   // A URL's userinfo is percent-encoded: `pass%40word` is judged as `pass@word`.
   const std::string decoded =
       secret.find('%') != std::string_view::npos ? PercentDecoded(secret) : std::string();
+  if (rule.entropy > 0) {
+    for (std::string_view s : {secret, std::string_view(decoded)}) {
+      if (s.empty()) continue;
+      const double e = ShannonEntropy(s);
+      if (rule.gitleaks_entropy ? e <= rule.entropy : e < rule.entropy) return false;
+    }
+  }
+  if (rule.require_digit && !HasDigit(secret)) return false;
+  if (!PassesValidator(rule.validator, secret)) return false;
   if (rule.placeholder_filter) {
     const bool generic = rule.provider == "generic";
     for (std::string_view s : {secret, std::string_view(decoded)}) {
