@@ -201,7 +201,9 @@ void Runs(std::string_view data, const DecodeLimits& limits, Collector& out) {
     size_t end = i;
     if (end - start < limits.min_run || end - start > limits.max_run) continue;
     if (!(upper && lower && digit)) continue;
-    if (data.compare(start, 3, "eyJ") == 0) continue;
+    // A JWT's segments (eyJ..., joined by dots) are left to the JWT rules; base64 of a JSON
+    // document (a .dockerconfigjson) also starts with eyJ and is decoded.
+    if (data.compare(start, 3, "eyJ") == 0 && end < n && data[end] == '.') continue;
     size_t pad = 0;
     while (end < n && data[end] == '=' && pad < 2) {
       ++end;

@@ -40,8 +40,7 @@ struct EncodedText {
 //    of its `data` map that is valid base64 of text;
 //  * elsewhere, free-standing runs of the standard base64 alphabet of limits.min_run to
 //    limits.max_run characters, with upper- and lower-case letters and digits, that decode to
-//    text. Runs starting with `eyJ` are left out: they are JWT segments or JSON that the rules
-//    see as they are.
+//    text. A run starting with `eyJ` and followed by a dot is a JWT's segment and left out.
 // Decoded text must look like text (no control bytes but tab and line ends, at most 10% of
 // bytes above 0x7f); binary (images, certificates, key material) is skipped after its first
 // few bytes.

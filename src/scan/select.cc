@@ -23,12 +23,9 @@ bool CompanionNear(const Finding& f, const std::vector<Finding>& found) {
 std::tuple<int, bool, bool, bool, size_t> Specificity(const Finding& f, size_t index) {
   bool keyword_in_secret = false;
   for (const auto& k : f.rule->keywords) keyword_in_secret |= ContainsIgnoreCase(f.secret, k);
-  // Between a finding of the encoded text and one of what it decodes to: a provider's rule
-  // written for the encoded form (a kubeconfig's client-key-data) knows more than the rule
-  // that sees the decoded key; a generic rule's finding of the decoded value is the real
-  // secret, its finding of the encoded text only that secret's encoding.
-  const bool preferred_form = FormatOnly(*f.rule) ? !f.encoding.empty() : f.encoding.empty();
-  return {-static_cast<int>(f.rule->confidence), !FormatOnly(*f.rule), preferred_form,
+  // Between a finding of encoded text and one of what it decodes to, the decoded one names the
+  // real secret (a provider's key inside a Kubernetes Secret, not its base64).
+  return {-static_cast<int>(f.rule->confidence), !FormatOnly(*f.rule), !f.encoding.empty(),
           keyword_in_secret, SIZE_MAX - index};
 }
 

@@ -14,10 +14,9 @@ namespace sg::scan {
 //     companion is absent does not take a span from a rule that would have kept it;
 //  2. findings of one span (the same bytes claimed by several rules) become one: the more
 //     confident rule keeps it; at equal confidence a rule of a named provider beats a
-//     format-only rule (FormatOnly); then, between a finding of encoded text and one of what
-//     it decodes to, a provider rule's finding of the text as written wins, and a format-only
-//     rule's finding of the decoded value; then the rule whose keyword is part of the secret
-//     (a token prefix); then the rule defined first.
+//     format-only rule (FormatOnly); then a finding of what encoded text decodes to beats one
+//     of the encoded text; then the rule whose keyword is part of the secret (a token
+//     prefix); then the rule defined first.
 std::vector<Finding> SelectFindings(std::vector<Finding> found);
 
 // True for rules that recognise a value by a shape many issuers share and so name no issuer:

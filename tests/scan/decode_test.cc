@@ -164,3 +164,20 @@ TEST_CASE("base64 decoding follows RFC 4648 and refuses impossible input") {
   CHECK(scan::LooksLikeText("a\tb\nc"));
   CHECK(!scan::LooksLikeText(std::string("a\0b", 3)));
 }
+
+TEST_CASE("base64 of a JSON document is decoded, a JWT's segments are not") {
+  scan::Scanner s(Engine());
+  const std::string token = "zx_" + RandomChars(50, 30, kAlnum);
+  const std::string blob = Base64("{\"auths\": {\"registry.acme.io\": {\"key\": \"" + token + "\"}}}");
+  REQUIRE(blob.rfind("eyJ", 0) == 0);
+  auto res = s.Scan("{\"dockerconfig\": \"" + blob + "\"}\n");
+  REQUIRE(res.ok());
+  REQUIRE(res->size() == 1);
+  CHECK((*res)[0].rule->id == "zentrix-key");
+  CHECK((*res)[0].encoding == "base64");
+  // A JWT whose claims hold such a token is one JWT, not a decoded token.
+  auto jwt = s.Scan("Bearer " + sg::testing::Jwt(51, "\"k\":\"" + token + "\",") + "\n");
+  REQUIRE(jwt.ok());
+  REQUIRE(jwt->size() == 1);
+  CHECK((*jwt)[0].rule->id == "test-jwt");
+}
