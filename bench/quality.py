@@ -2,14 +2,17 @@
 """Measures the rule pack's quality: recall on generated tokens, false positives on real code.
 
 recall: for every rule, fresh random strings of the rule's own regex (generated from the regex
-with Python's sre_parse, with GitHub/npm CRC32 checksums computed and pattern-pair companions
-placed nearby) are written into realistic files (.env, YAML, JSON, properties, Dockerfile, shell,
-Python, JS, Go, Java, Markdown); `secretgate scan --format json --no-store` must find each one.
+with Python's sre_parse after expanding the loader's regex macros, with GitHub/npm CRC32
+checksums computed and pattern-pair companions placed nearby) are written into realistic files
+(.env, YAML, JSON, properties, Dockerfile, shell, Python, JS, Go, Java, Markdown);
+`secretgate scan --format json --no-store` must find each one. One more token per rule is
+written base64-encoded as a Kubernetes Secret's `data:` value, which the engine must decode and
+find (reported separately).
 
 fp: `secretgate scan` over large trees of real code and docs that were not written with secrets
-in mind (/usr/include, /usr/share/doc, /usr/lib/python3, and the sources of a few npm packages if
-npm is available); every finding there is counted as a false positive, per MB and per confidence,
-and listed by rule.
+in mind (/usr/include, /usr/share/doc, /usr/lib/python3*, /usr/lib/node_modules,
+/usr/share/nodejs, and the sources of a few npm packages if npm is available); every finding
+there is counted as a false positive, per MB and per confidence, and listed by rule.
 
 Every false positive is put in a category by where it was found (tests and examples,
 documentation, source code and data), listed per rule with one location (never the match).
@@ -21,6 +24,7 @@ Exit status: recall exits 1 when a rule is never detected (or overall recall < 9
 when high-confidence false positives exceed one per 50 MB.
 """
 import argparse
+import base64
 import json
 import os
 import random
@@ -53,6 +57,15 @@ def b62(v, width=6):
         if v == 0:
             break
     return s.rjust(width, "0")
+
+
+# What stands between a provider's name and its value in real files: the rest of a key name,
+# then an assignment or a nested key (lazy repeats of the regex macros).
+# The rest of a key name ({{ident}}) stays neutral: the rule's own key words (`key`, `id`)
+# already follow it, and a pair's two rules differ only by them.
+IDENT_CONNECTORS = ["", "_", ".", "-", "_prod_"]
+NEAR_CONNECTORS = [" = ", ": ", "_KEY=", "_TOKEN: ", ".api_key = '", "\":\"", ":\n  api_key: ",
+                   " token ", "_API_TOKEN=\"", "\n  token: ", " apiKey="]
 
 
 class Gen:
@@ -105,6 +118,23 @@ class Gen:
             return rng.choice(B62)
         if op == sre_c.IN:
             return rng.choice(self.chars_in(av, False, ic))
+        if op == sre_c.MIN_REPEAT:
+            # A lazy repeat is the text between a key name and its value ({{ident}},
+            # {{near}}): write what real files put there, as far as the class allows.
+            lo, hi, sub = av
+            hi = lo + 8 if hi == sre_c.MAXREPEAT else hi
+            if len(sub) == 1 and sub[0][0] in (sre_c.IN, sre_c.ANY):
+                cats = {str(a) for o, a in sub[0][1] if o == sre_c.CATEGORY} \
+                    if sub[0][0] == sre_c.IN else set()
+                if sub[0][0] == sre_c.ANY or any(c.replace("NOT_", "") in cats and
+                                                 "NOT_" in c for c in cats):
+                    allowed = set(PRINTABLE) | {" ", "\n"}  # [\s\S]: anything
+                else:
+                    allowed = set(self.chars_in(sub[0][1], False, ic))
+                pool = NEAR_CONNECTORS if " " in allowed else IDENT_CONNECTORS
+                fits = [c for c in pool if lo <= len(c) <= hi and all(ch in allowed for ch in c)]
+                if fits:
+                    return rng.choice(fits)
         if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None)):
             lo, hi, sub = av
             hi = lo + 8 if hi == sre_c.MAXREPEAT else hi
@@ -170,6 +200,9 @@ def entropy(s):
     return -sum(c / len(s) * math.log2(c / len(s)) for c in counts.values())
 
 
+K8S_SECRET = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: service-credentials\n"
+              "type: Opaque\ndata:\n  value: {value}\n")
+
 TEMPLATES = [
     (".env", "# service settings\nAPP_ENV=production\nSECRET_VALUE={v}\nLOG_LEVEL=info\n"),
     ("config.yaml", "service:\n  name: billing\n  credentials:\n    value: \"{v}\"\n  port: 8080\n"),
@@ -206,13 +239,32 @@ def place(rule, s, secret, i, rng):
     return None
 
 
+def regex_macros():
+    """The loader's regex macros ({{ident}}, {{sep}}, {{kv}}, {{near}}), read from
+    src/rules/loader.cc so that there is one definition of each."""
+    with open(os.path.join(ROOT, "src", "rules", "loader.cc")) as f:
+        src = f.read()
+    ident = re.search(r'kIdentMacro = R"\((.*?)\)";', src).group(1)
+    sep = re.search(r'kSepMacro =\s*R"\((.*?)\)";', src, re.S).group(1)
+    near = re.search(r'kNearMacro = R"\((.*?)\)";', src).group(1)
+    keyword = re.search(r'kKeyWordMacro = R"\((.*?)\)";', src).group(1)
+    return {"ident": ident, "sep": sep, "kv": ident + sep, "near": near,
+            "key": near + keyword + ident + sep}
+
+
+def expand_macros(regex, macros):
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: macros[m.group(1)], regex)
+
+
 def load_rules(rules_dir):
     rules = []
+    macros = regex_macros()
     for name in sorted(os.listdir(rules_dir)):
         if name.endswith(".toml"):
             with open(os.path.join(rules_dir, name), "rb") as f:
                 for r in tomllib.load(f).get("rules", []):
                     r["_file"] = name
+                    r["regex"] = expand_macros(r["regex"], macros)
                     rules.append(r)
     return rules
 
@@ -231,6 +283,7 @@ def recall(args):
     per_rule = 3 if args.quick else 20
     work = tempfile.mkdtemp(prefix="secretgate-recall-")
     planted = {}  # path -> rule id
+    encoded = {}  # path -> rule id, for the base64-encoded tokens
     unsupported = []
     try:
         for rid, rule in rules.items():
@@ -259,11 +312,28 @@ def recall(args):
                 with open(path, "w") as f:
                     f.write(body)
                 planted[os.path.relpath(path, work)] = rid
+            # The same format base64-encoded as a Kubernetes Secret's data value (with its
+            # companion, for a pattern pair): the engine decodes it and must find it there.
+            gen = generate(rule, rng)
+            if gen:
+                text = gen[0]
+                if comp and comp in rules:
+                    c = generate(rules[comp], rng)
+                    if c:
+                        text = c[0] + "\n" + text
+                value = base64.b64encode(text.encode()).decode()
+                path = os.path.join(work, "k8s", f"{rid}.yaml")
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "w") as f:
+                    f.write(K8S_SECRET.format(value=value))
+                encoded[os.path.relpath(path, work)] = rid
         findings = run_scan(args.bin, args.rules, work)
-        found = {}
+        found, found_encoded = {}, {}
         for f in findings:
             if planted.get(f["path"]) == f["rule_id"]:
                 found[f["path"]] = True
+            if encoded.get(f["path"]) == f["rule_id"] and f.get("encoding") == "base64":
+                found_encoded[f["path"]] = True
         if args.show_misses:
             for path, rid in sorted(planted.items()):
                 if path not in found:
@@ -281,6 +351,13 @@ def recall(args):
     never = [rid for rid, h, t in missed if h == 0]
     print(f"recall: {hits}/{total} = {100.0 * hits / max(total, 1):.2f}% over {len(by_rule)} rules "
           f"({per_rule} tokens each)")
+    enc_hits = len(found_encoded)
+    enc_missed = sorted(rid for p, rid in encoded.items() if p not in found_encoded)
+    print(f"recall, base64 in a Kubernetes Secret: {enc_hits}/{len(encoded)} = "
+          f"{100.0 * enc_hits / max(len(encoded), 1):.2f}% (one token per rule)")
+    if enc_missed:
+        print("  base64 missed: " + ", ".join(enc_missed[:40]) +
+              (f" and {len(enc_missed) - 40} more" if len(enc_missed) > 40 else ""))
     for rid, h, t in missed:
         print(f"  partial: {rid}: {h}/{t}")
     for rid, why in unsupported:
@@ -296,7 +373,12 @@ def recall(args):
                 f"Recall: **{hits}/{total} = {100.0 * hits / max(total, 1):.2f}%** over {len(by_rule)} rules;"
                 f" rules never detected: {len(never)}; rules partly detected: {len(missed) - len(never)};"
                 f" rules whose format could not be generated: {len(unsupported)}."
-                f" Target: every rule detected and at least 99% overall: **{'PASS' if ok else 'FAIL'}**."]
+                f" Target: every rule detected and at least 99% overall: **{'PASS' if ok else 'FAIL'}**.",
+                "",
+                f"The same formats base64-encoded as a Kubernetes Secret's `data:` value (one token per"
+                f" rule, decoded by the engine, reported with `encoding: base64`): **{enc_hits}/"
+                f"{len(encoded)} = {100.0 * enc_hits / max(len(encoded), 1):.2f}%**"
+                + (f"; missed: {', '.join(enc_missed)}" if enc_missed else "") + "."]
         body += [f"- partly detected: {rid}: {h}/{t}" for rid, h, t in missed]
         write_section("quality_recall", "6. Rule pack recall (bench/quality.py recall)", "\n".join(body))
     return 0 if ok else 1
@@ -315,15 +397,25 @@ def npm_sources():
     return os.path.join(d, "node_modules") if cp.returncode == 0 else None
 
 
-def tree_bytes(path):
+def tree_bytes(path, max_size=10 << 20):
+    """Bytes of the text files under `path` that secretgate scans: binary files (a NUL byte in
+    the first 8000 bytes, as git decides) and files over max_blob_size are skipped by the
+    scanner and are not counted, so that the rate per MB is per MB of text."""
     total = 0
     for root, dirs, files in os.walk(path):
         dirs[:] = [x for x in dirs if x != ".git"]
         for f in files:
             p = os.path.join(root, f)
             try:
-                if not os.path.islink(p):
-                    total += os.path.getsize(p)
+                if os.path.islink(p):
+                    continue
+                size = os.path.getsize(p)
+                if size > max_size:
+                    continue
+                with open(p, "rb") as fh:
+                    if b"\0" in fh.read(8000):
+                        continue
+                total += size
             except OSError:
                 pass
     return total
@@ -343,7 +435,9 @@ def category(path):
 
 def fp(args):
     rules = {r["id"]: r for r in load_rules(args.rules)}
-    dirs = args.dirs.split(",") if args.dirs else ["/usr/include", "/usr/share/doc", "/usr/lib/python3"]
+    dirs = args.dirs.split(",") if args.dirs else [
+        "/usr/include", "/usr/share/doc", "/usr/lib/python3", "/usr/lib/python3.11",
+        "/usr/lib/node_modules", "/usr/share/nodejs"]
     if not args.dirs:
         npm = npm_sources()
         if npm:
