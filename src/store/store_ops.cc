@@ -244,6 +244,15 @@ Result<std::vector<Alert>> Store::List(const Filter& filter) {
   return out;
 }
 
+Status Store::Visit(const std::function<void(std::span<const Alert>)>& visit) {
+  Impl& m = *impl_;
+  auto lock = m.Lock();
+  if (!lock.ok()) return lock.status();
+  SG_RETURN_IF_ERROR(m.Sync(/*want_state=*/true));
+  visit(std::span<const Alert>(m.state->alerts()));
+  return Status::Ok();
+}
+
 Result<Alert> Store::Get(int64_t number) {
   Impl& m = *impl_;
   auto lock = m.Lock();
