@@ -1,0 +1,110 @@
+// secretgate tokens create|list|revoke: the API tokens of `secretgate serve`.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "auth/tokens.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "log/log.h"
+#include "util/text.h"
+
+namespace sg::cli {
+namespace {
+
+constexpr char kHelp[] =
+    "usage: secretgate tokens create NAME --role read|triage|admin [--repos GLOB[,GLOB...]]\n"
+    "       secretgate tokens list [--format text|json]\n"
+    "       secretgate tokens revoke ID\n"
+    "  common: [--server-dir DIR] (default: server_dir in the config, else "
+    "/var/lib/secretgate/server)\n"
+    "  NAME is the user every change made with the token is recorded under.\n"
+    "  read: see alerts; triage: also close/reopen alerts and review bypass requests;\n"
+    "  admin: also list and revoke tokens over the API.\n"
+    "  --repos limits the token to repositories matching a glob over owner/repo (default */*).\n"
+    "  create prints the token on stdout, once: only its SHA-256 is stored.\n";
+
+std::vector<std::string> SplitGlobs(const std::string& s) {
+  std::vector<std::string> out;
+  size_t b = 0;
+  while (b <= s.size()) {
+    size_t e = s.find(',', b);
+    if (e == std::string::npos) e = s.size();
+    if (e > b) out.push_back(s.substr(b, e - b));
+    b = e + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> ServerDir(const Args& args) {
+  if (auto d = args.Get("server-dir")) return *d;
+  auto cfg = LoadConfigFile();
+  if (!cfg.ok()) return cfg.status();
+  return cfg->server_dir.empty() ? std::string(config::kDefaultServerDir) : cfg->server_dir;
+}
+
+int RunTokens(const Argv& argv) {
+  auto args = Args::Parse(argv, {"role", "repos", "server-dir", "format"}, {"help"});
+  if (!args.ok()) return ReportError(args.status());
+  if (args->Has("help") || args->positional().empty()) {
+    (args->Has("help") ? std::cout : std::cerr) << kHelp;
+    return args->Has("help") ? kExitOk : kExitError;
+  }
+  log::SetupStderr("warn");
+  const auto& pos = args->positional();
+  const std::string& sub = pos[0];
+  auto dir = ServerDir(*args);
+  if (!dir.ok()) return ReportError(dir.status());
+  auto store = auth::TokenStore::Open(*dir, sub == "create");
+  if (!store.ok()) return ReportError(store.status());
+  if (sub == "create") {
+    if (pos.size() != 2) return ReportError(Status::Invalid("expected one NAME (see --help)"));
+    auto role = auth::ParseRole(args->Get("role").value_or(""));
+    if (!role) return ReportError(Status::Invalid("--role must be read, triage or admin"));
+    auto c = (*store)->Create(pos[1], *role, SplitGlobs(args->Get("repos").value_or("")));
+    if (!c.ok()) return ReportError(c.status());
+    std::cerr << "token " << c->token.id << " for " << c->token.name << " ("
+              << auth::RoleName(c->token.role) << ", repositories "
+              << nlohmann::json(c->token.repos).dump() << "); it is shown only this once:\n";
+    std::cout << c->secret << "\n";
+    return kExitOk;
+  }
+  if (sub == "list") {
+    auto all = (*store)->List();
+    if (!all.ok()) return ReportError(all.status());
+    if (args->Get("format").value_or("text") == "json") {
+      nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+      for (const auto& t : *all) {
+        arr.push_back(
+            {{"id", t.id},
+             {"name", t.name},
+             {"role", std::string(auth::RoleName(t.role))},
+             {"repos", t.repos},
+             {"created_at", t.created_at},
+             {"revoked_at", t.revoked_at.empty() ? nlohmann::ordered_json()
+                                                 : nlohmann::ordered_json(t.revoked_at)}});
+      }
+      std::cout << arr.dump(2) << "\n";
+      return kExitOk;
+    }
+    for (const auto& t : *all) {
+      std::cout << t.id << "  " << t.name << "  " << auth::RoleName(t.role) << "  "
+                << nlohmann::json(t.repos).dump() << "  created " << t.created_at
+                << (t.revoked() ? "  REVOKED " + t.revoked_at : "") << "\n";
+    }
+    return kExitOk;
+  }
+  if (sub == "revoke") {
+    if (pos.size() != 2)
+      return ReportError(Status::Invalid("expected one token ID (see `tokens list`)"));
+    Status s = (*store)->Revoke(pos[1]);
+    if (!s.ok()) return ReportError(s);
+    std::cout << "token " << pos[1] << " revoked\n";
+    return kExitOk;
+  }
+  return ReportError(Status::Invalid("unknown tokens subcommand '" + EscapeControl(sub) + "'"));
+}
+
+}  // namespace sg::cli
