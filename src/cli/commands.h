@@ -20,6 +20,9 @@ int RunDrain(const Argv& args);
 int RunNotify(const Argv& args);
 int RunVerify(const Argv& args);
 int RunPartner(const Argv& args);
+int RunServe(const Argv& args);
+int RunTokens(const Argv& args);
+int RunBypass(const Argv& args);
 
 struct Command {
   const char* name;

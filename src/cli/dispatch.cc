@@ -23,6 +23,9 @@ const std::vector<Command>& Commands() {
       {"notify", "deliver alert events to webhooks, commands and partner endpoints", RunNotify},
       {"verify", "check with providers whether alerts' secrets are still active", RunVerify},
       {"partner", "partner key: print the key that signs partner notifications", RunPartner},
+      {"serve", "serve the REST API and the triage page for the alerts under a root", RunServe},
+      {"tokens", "create, list and revoke the API tokens of `serve`", RunTokens},
+      {"bypass", "list, approve and deny delegated bypass requests", RunBypass},
   };
   return commands;
 }
