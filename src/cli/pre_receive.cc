@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli/args.h"
+#include "cli/bypass_request.h"
 #include "cli/chain.h"
 #include "cli/commands.h"
 #include "cli/common.h"
@@ -191,9 +192,18 @@ int RunPreReceive(const Argv& argv) {
     if (!u.IsDelete()) popts.tips.push_back(u.new_oid.Hex());
   }
   std::vector<std::string> notes;  // lines for the pusher after the findings
+  popts.alerts = AlertLinks(*cfg, repo->git_dir(), BlockingAlerts(blocks, recorded.outcomes));
 
   bool reject = !blocking.empty();
   std::string decision = reject ? "rejected" : "accepted";
+  if (reject && cfg->bypass_requests && cfg->store) {  // delegated bypass (cli/bypass_request.h)
+    auto through =
+        ApplyDelegatedBypass(*repo, *cfg, pusher.name, push_options, *updates, result->detections,
+                             blocks, recorded.outcomes, popts, notes, decision);
+    if (!through.ok())
+      return Fail(through.status().WithContext("recording the bypass"), fail_closed);
+    reject = !*through;
+  }
   policy::BypassVerdict bypass = policy::JudgeBypass(*cfg, bypass_req, pusher.name);
   if (reject && bypass_req) {
     std::string verdict = policy::BypassVerdictText(bypass, bypass_req);

@@ -47,6 +47,14 @@ std::string SetMode(Mode& out, const std::string& v) {
   return {};
 }
 
+std::string SetDays(double& out, const std::string& v) {
+  char* end = nullptr;
+  double d = std::strtod(v.c_str(), &end);
+  if (v.empty() || !end || *end || !(d > 0) || d > 366) return "expected days (0 < d <= 366), got '" + v + "'";
+  out = d;
+  return {};
+}
+
 const std::vector<Key>& Table() {
   static const std::vector<Key> keys = {
       {{"rules", "secretgate.rules", "<prefix>/share/secretgate/rules",
@@ -218,6 +226,36 @@ const std::vector<Key>& Table() {
          c.exclusions_editors_set = true;
          return std::string();
        }},
+      {{"bypass", "secretgate.bypass", "direct if allow_bypass, else off",
+        "off, direct (push options bypass at once, as allow_bypass) or request (a reviewer approves)."},
+       false,
+       [](Config& c, const std::vector<std::string>& v) {
+         if (v[0] == "off") { c.allow_bypass = false; c.bypass_requests = false; }
+         else if (v[0] == "direct") { c.allow_bypass = true; c.bypass_requests = false; }
+         else if (v[0] == "request") { c.allow_bypass = false; c.bypass_requests = true; }
+         else return "expected off, direct or request, got '" + v[0] + "'";
+         return std::string();
+       }},
+      {{"bypass_request_expiry", "secretgate.bypassRequestExpiry", "7",
+        "Days until a bypass request nobody reviewed expires."},
+       false, [](Config& c, const std::vector<std::string>& v) { return SetDays(c.bypass_request_days, v[0]); }},
+      {{"bypass_window", "secretgate.bypassWindow", "7",
+        "Days an approved bypass request lets the same secrets through for its requester."},
+       false, [](Config& c, const std::vector<std::string>& v) { return SetDays(c.bypass_window_days, v[0]); }},
+      {{"serve_url", "secretgate.serveUrl", "(none)",
+        "Base URL of `secretgate serve`; rejections then link each alert's page."},
+       false,
+       [](Config& c, const std::vector<std::string>& v) {
+         if (!v[0].empty() && v[0].rfind("http://", 0) != 0 && v[0].rfind("https://", 0) != 0) {
+           return "expected an http:// or https:// URL, got '" + v[0] + "'";
+         }
+         c.serve_url = v[0];
+         while (!c.serve_url.empty() && c.serve_url.back() == '/') c.serve_url.pop_back();
+         return std::string();
+       }},
+      {{"server_dir", "secretgate.serverDir", "/var/lib/secretgate/server",
+        "Where `secretgate serve` and `secretgate tokens` keep the hashed API tokens."},
+       false, [](Config& c, const std::vector<std::string>& v) { c.server_dir = v[0]; return std::string(); }},
       {{"exclude_paths", "secretgate.excludePath", "[]",
         "Path globs whose findings are suppressed (and logged)."},
        true,

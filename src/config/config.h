@@ -49,6 +49,12 @@ struct Config {
   // Who may change the exclusions file (policy::MayEditExclusions); unset: bypass_users.
   std::vector<std::string> exclusions_editors;
   bool exclusions_editors_set = false;
+  // bypass = "request": a stopped pusher may ask a reviewer (`-o secretgate.bypass-request=why`)
+  bool bypass_requests = false;
+  double bypass_request_days = 7;  // a pending request expires after this
+  double bypass_window_days = 7;   // an approved request lets its alerts through this long
+  std::string serve_url;   // where `secretgate serve` is reached; names alerts in rejections
+  std::string server_dir;  // API tokens of `secretgate serve` (empty: kDefaultServerDir)
   std::vector<std::string> exclude_paths;  // globs
   std::string exclusions_file = ".secretgate-exclusions";
   std::string default_branch;  // empty: HEAD of the repository
@@ -75,6 +81,7 @@ Status ApplyGitConfig(Config& cfg,
 std::string DefaultRulesDir();
 
 inline constexpr const char* kSystemCacheDir = "/var/cache/secretgate";
+inline constexpr const char* kDefaultServerDir = "/var/lib/secretgate/server";
 
 // A writable cache directory for compiled rules: /var/cache/secretgate when writable, else
 // $XDG_CACHE_HOME/secretgate or ~/.cache/secretgate, else `fallback`.

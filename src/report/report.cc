@@ -94,6 +94,9 @@ std::string PusherMessage(const std::vector<const inspect::Detection*>& detectio
       L.push_back("      ref:    " + EscapeControl(o->ref));
     }
     L.push_back("      secret: " + Redact(d.finding.secret) + EncodingNote(d.finding));
+    if (i < options.alerts.size() && !options.alerts[i].empty()) {
+      L.push_back("      alert:  " + EscapeControl(options.alerts[i]));
+    }
   }
   if (n > shown) {
     L.push_back("  ... and " + std::to_string(n - shown) + " more (not shown)");

@@ -22,6 +22,9 @@ struct PusherOptions {
   // Non-empty ("high", "medium"): the findings warn only because their rules are less
   // confident than this block_confidence; the message says so and shows each confidence.
   std::string block_confidence;
+  // Per detection (same order as the detections passed, or empty): its alert, e.g.
+  // "#12 https://sg.example/acme/app/security/secret-scanning/12"; empty strings print nothing.
+  std::vector<std::string> alerts;
 };
 
 // The pusher's message for `detections` (already free of suppressed ones).
