@@ -24,9 +24,10 @@ usage: ./install.sh [OPTIONS]
                        (default /etc/secretgate/hooks) and set `git config --system core.hooksPath`
   --demo               install, then show secretgate rejecting a push with a fake credential
                        and accepting a clean one, in a throwaway repository
-  --test               install dependencies, build with tests, run the whole test suite
-  --deps-only          only install the dependencies (Debian packages; for the tests also
-                       python3-jsonschema and the SARIF schema from npm)
+  --test               install dependencies (also those of the tests: chromium, wrk, nodejs/npm,
+                       python3-jsonschema, the browser test's npm package and the SARIF schema
+                       from npm), build with tests, run the whole test suite
+  --deps-only          only install the dependencies (those of --test included)
   --no-deps            do not run apt-get
   --build-dir DIR      build directory (default build-release, or build-test for --test)
   -h, --help           this help
@@ -58,23 +59,31 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 PACKAGES=(g++ cmake make pkg-config git ca-certificates libgit2-dev libpcre2-dev
   libtomlplusplus-dev libspdlog-dev doctest-dev nlohmann-json3-dev libssl-dev libcurl4-openssl-dev
-  zlib1g-dev python3)
+  zlib1g-dev libmicrohttpd-dev python3)
 # What only the test suite needs: gitolite3 (hooks under core.hooksPath), ssh-keygen for its keys,
 # util-linux's runuser and flock (real OS users, held store locks), a JSON Schema validator and
-# `script` (a terminal for the progress-line test); and, from npm, the SARIF 2.1.0 schema in the
-# package @microsoft/jest-sarif (installed under TEST_DEPS_DIR, read by tests/e2e/scan_e2e_test.cc).
-TEST_PACKAGES=(gitolite3 openssh-client util-linux python3-jsonschema bsdutils)
+# `script` (a terminal for the progress-line test), Debian's chromium for the page's browser test
+# (driven by playwright-core from npm, tests/browser), and wrk for bench/serve.sh; and, from npm,
+# the SARIF 2.1.0 schema in the package @microsoft/jest-sarif (installed under TEST_DEPS_DIR,
+# read by tests/e2e/scan_e2e_test.cc).
+TEST_PACKAGES=(gitolite3 openssh-client util-linux python3-jsonschema bsdutils chromium wrk)
 TEST_DEPS_DIR=/usr/local/share/secretgate-test-deps
 SARIF_NPM_PACKAGE=@microsoft/jest-sarif@1.0.0-beta.0
 
 install_deps() {
   local hs=libhyperscan-dev
+  local wanted=("${PACKAGES[@]}")
+  if [ $TEST -eq 1 ] || [ $DEPS_ONLY -eq 1 ]; then
+    wanted+=("${TEST_PACKAGES[@]}")
+    # nodejs and npm from Debian, unless a node (with its npm) is already installed.
+    if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+      wanted+=(nodejs npm)
+    fi
+  fi
   # Hyperscan is x86-only; Vectorscan is the same API elsewhere.
   case "$(dpkg --print-architecture)" in amd64|i386) ;; *) hs=libvectorscan-dev ;; esac
   local missing=()
-  local wanted=("${PACKAGES[@]}" "$hs")
-  if [ $TEST -eq 1 ]; then wanted+=("${TEST_PACKAGES[@]}"); fi
-  for p in "${wanted[@]}"; do
+  for p in "${wanted[@]}" "$hs"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if [ ${#missing[@]} -eq 0 ]; then
@@ -148,8 +157,15 @@ CONF
   fi
 }
 
+# The browser test's one npm package (playwright-core, pinned by tests/browser/package-lock.json).
+install_browser_test_deps() {
+  say "installing the browser test's npm packages (npm ci in tests/browser)"
+  (cd "$SRC_DIR/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 run_tests() {
   local dir=${BUILD_DIR:-$SRC_DIR/build-test}
+  install_browser_test_deps
   say "building secretgate with tests in $dir"
   cmake -S "$SRC_DIR" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$dir" -j "$JOBS"
@@ -205,7 +221,10 @@ demo() {
 
 if [ $DEPS -eq 1 ]; then install_deps; fi
 if [ $DEPS -eq 1 ] && { [ $TEST -eq 1 ] || [ $DEPS_ONLY -eq 1 ]; }; then install_test_deps; fi
-if [ $DEPS_ONLY -eq 1 ]; then exit 0; fi
+if [ $DEPS_ONLY -eq 1 ]; then
+  install_browser_test_deps
+  exit 0
+fi
 if [ $TEST -eq 1 ]; then
   run_tests
   exit 0
