@@ -1,15 +1,15 @@
 #include "auth/sessions.h"
 
-#include "util/private_dir.h"
+#include "store/crypto.h"
 #include "util/text.h"
 
 namespace sg::auth {
 namespace {
 
 Result<std::string> RandomHex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  SG_RETURN_IF_ERROR(RandomBytes(raw.data(), raw.size()));
-  return HexEncode(raw);
+  auto raw = store::RandomBytes(bytes);
+  if (!raw.ok()) return raw.status();
+  return HexEncode(*raw);
 }
 
 }  // namespace

@@ -1,10 +1,15 @@
 #include "auth/tokens.h"
 
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "store/crypto.h"
+#include "util/ct_compare.h"
 #include "util/text.h"
 
 namespace sg::auth {
@@ -140,20 +145,45 @@ Result<std::vector<Token>> ParseTokensFile(std::string_view text, const std::str
 }
 
 Result<std::unique_ptr<TokenStore>> TokenStore::Open(const std::string& dir, bool create) {
-  auto d = PrivateDir::Open(dir, create);
+  if (create) {
+    Status s = store::MakeStoreDirs(dir, store::FileModes::Private());
+    if (!s.ok()) return s.WithContext("token directory");
+  }
+  auto d = store::Dir::Open(dir);
   if (!d.ok()) return d.status().WithContext("token directory");
+  struct stat st {};
+  if (::fstat(d->fd(), &st) != 0)
+    return Status::IOError("stat " + dir + ": " + store::ErrnoText(errno));
+  if (st.st_uid != ::geteuid()) {
+    return Status::IOError("token directory " + dir + " belongs to uid " +
+                           std::to_string(st.st_uid) + ", not to this user");
+  }
+  if (st.st_mode & 022) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(st.st_mode & 0777));
+    return Status::IOError("token directory " + dir + " is writable by group or others (mode " +
+                           mode + "); make it 0700");
+  }
   return std::unique_ptr<TokenStore>(new TokenStore(std::move(*d)));
 }
 
+TokenStore::Stamp TokenStore::StatFile() const {
+  struct stat st {};
+  if (::fstatat(dir_.fd(), std::string(kFile).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return {};
+  return Stamp{static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
+               static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+               static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec};
+}
+
 Status TokenStore::LoadLocked() {
-  PrivateDir::Stamp now = dir_.StatFile(kFile);
+  const Stamp now = StatFile();
   if (loaded_ && now == stamp_) return Status::Ok();
-  auto text = dir_.Read(kFile);
+  auto text = dir_.ReadWhole(kFile);
   if (!text.ok()) {
     if (text.status().code() != Code::kNotFound) return text.status();
     tokens_.clear();
   } else {
-    auto parsed = ParseTokensFile(*text, dir_.path() + "/" + std::string(kFile));
+    auto parsed = ParseTokensFile(*text, dir_.PathOf(kFile));
     if (!parsed.ok()) return parsed.status();
     tokens_ = std::move(*parsed);
   }
@@ -163,7 +193,23 @@ Status TokenStore::LoadLocked() {
 }
 
 Status TokenStore::Save(const std::vector<Token>& tokens) {
-  return dir_.Replace(kFile, EncodeTokensFile(tokens));
+  return dir_.Replace(kFile, EncodeTokensFile(tokens), /*durable=*/true,
+                      store::FileModes::Private());
+}
+
+Status TokenStore::Rewrite(const std::function<Status(std::vector<Token>&)>& change) {
+  auto lock_fd = dir_.OpenFile(kLock, O_RDWR | O_CREAT, store::FileModes::Private());
+  if (!lock_fd.ok()) return lock_fd.status();
+  auto lock = store::FileLock::Acquire(lock_fd->get(), dir_.PathOf(kLock), std::chrono::seconds(5));
+  if (!lock.ok()) return lock.status();
+  std::lock_guard<std::mutex> g(mu_);
+  loaded_ = false;  // another process may have written since: read under the lock
+  SG_RETURN_IF_ERROR(LoadLocked());
+  std::vector<Token> next = tokens_;
+  SG_RETURN_IF_ERROR(change(next));
+  SG_RETURN_IF_ERROR(Save(next));
+  loaded_ = false;
+  return Status::Ok();
 }
 
 Result<Created> TokenStore::Create(std::string_view name, Role role,
@@ -179,10 +225,10 @@ Result<Created> TokenStore::Create(std::string_view name, Role role,
       return Status::Invalid("bad repository glob '" + EscapeControl(g) + "'");
     }
   }
-  unsigned char raw[6 + 32];
-  SG_RETURN_IF_ERROR(RandomBytes(raw, sizeof raw));
-  const std::string id = HexEncode(std::string_view(reinterpret_cast<char*>(raw), 6));
-  const std::string secret = HexEncode(std::string_view(reinterpret_cast<char*>(raw + 6), 32));
+  auto raw = store::RandomBytes(6 + 32);
+  if (!raw.ok()) return raw.status();
+  const std::string id = HexEncode(std::string_view(*raw).substr(0, 6));
+  const std::string secret = HexEncode(std::string_view(*raw).substr(6));
   Created c;
   c.secret = "sgt_" + id + "_" + secret;
   c.token.id = id;
@@ -191,34 +237,23 @@ Result<Created> TokenStore::Create(std::string_view name, Role role,
   c.token.repos = globs;
   c.token.hash = "sha256:" + Sha256Hex(c.secret);
   c.token.created_at = NowRfc3339();
-  auto lock = dir_.Lock(kLock, std::chrono::seconds(5));
-  if (!lock.ok()) return lock.status();
-  std::lock_guard<std::mutex> g(mu_);
-  loaded_ = false;
-  SG_RETURN_IF_ERROR(LoadLocked());
-  std::vector<Token> next = tokens_;
-  next.push_back(c.token);
-  SG_RETURN_IF_ERROR(Save(next));
-  loaded_ = false;
+  SG_RETURN_IF_ERROR(Rewrite([&](std::vector<Token>& all) {
+    all.push_back(c.token);
+    return Status::Ok();
+  }));
   return c;
 }
 
 Status TokenStore::Revoke(std::string_view id) {
-  auto lock = dir_.Lock(kLock, std::chrono::seconds(5));
-  if (!lock.ok()) return lock.status();
-  std::lock_guard<std::mutex> g(mu_);
-  loaded_ = false;
-  SG_RETURN_IF_ERROR(LoadLocked());
-  std::vector<Token> next = tokens_;
-  for (auto& t : next) {
-    if (t.id != id) continue;
-    if (t.revoked()) return Status::Conflict("token " + t.id + " is already revoked");
-    t.revoked_at = NowRfc3339();
-    SG_RETURN_IF_ERROR(Save(next));
-    loaded_ = false;
-    return Status::Ok();
-  }
-  return Status::NotFound("no token with id '" + EscapeControl(id) + "'");
+  return Rewrite([&](std::vector<Token>& all) {
+    for (auto& t : all) {
+      if (t.id != id) continue;
+      if (t.revoked()) return Status::Conflict("token " + t.id + " is already revoked");
+      t.revoked_at = NowRfc3339();
+      return Status::Ok();
+    }
+    return Status::NotFound("no token with id '" + EscapeControl(id) + "'");
+  });
 }
 
 Result<std::vector<Token>> TokenStore::List() {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -15,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "util/private_dir.h"
+#include "store/file_util.h"
 #include "util/status.h"
 
 namespace sg::auth {
@@ -51,7 +52,9 @@ bool ValidUserName(std::string_view name);
 
 class TokenStore {
  public:
-  // Opens (creating when `create`) the directory; see PrivateDir for what is refused.
+  // Opens (creating when `create`, mode 0700) the directory. Refused: a symlink in its place, a
+  // directory of another user, or one that group or others can write (it could not keep a
+  // secret). Files in it are opened through the directory's descriptor with O_NOFOLLOW.
   static Result<std::unique_ptr<TokenStore>> Open(const std::string& dir, bool create);
 
   // Invalid on a bad name, role or glob. Writes the file durably before returning.
@@ -68,13 +71,21 @@ class TokenStore {
   const std::string& dir() const { return dir_.path(); }
 
  private:
-  explicit TokenStore(PrivateDir dir) : dir_(std::move(dir)) {}
+  explicit TokenStore(store::Dir dir) : dir_(std::move(dir)) {}
   Status LoadLocked();  // mu_ held
   Status Save(const std::vector<Token>& tokens);
-  PrivateDir dir_;
+  // Runs `change` on the current tokens under the file lock and writes the result.
+  Status Rewrite(const std::function<Status(std::vector<Token>&)>& change);
+  struct Stamp {
+    uint64_t ino = 0, size = 0;
+    int64_t mtime_ns = 0, ctime_ns = 0;
+    bool operator==(const Stamp&) const = default;
+  };
+  Stamp StatFile() const;
+  store::Dir dir_;
   std::mutex mu_;
   std::vector<Token> tokens_;
-  PrivateDir::Stamp stamp_;
+  Stamp stamp_;
   bool loaded_ = false;
 };
 

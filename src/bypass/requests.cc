@@ -75,15 +75,44 @@ struct BypassJournal::Loaded {
 
 Result<BypassJournal> BypassJournal::Open(const std::string& store_dir,
                                           const std::string& repository, bool create) {
-  auto dir = PrivateDir::Open(store_dir, create);
+  auto dir = store::Dir::Open(store_dir);
   if (!dir.ok()) return dir.status().WithContext("bypass requests");
-  return BypassJournal(std::move(*dir), repository);
+  struct stat st {};
+  if (::fstat(dir->fd(), &st) != 0) {
+    return Status::IOError("stat " + store_dir + ": " + store::ErrnoText(errno));
+  }
+  if (st.st_mode & 002) {
+    return Status::IOError("bypass requests: " + store_dir + " is writable by others; refusing it");
+  }
+  // The store's own modes: a setgid, group-writable directory is a store shared by a group.
+  const bool shared = (st.st_mode & S_ISGID) && (st.st_mode & 020);
+  BypassJournal j(
+      std::move(*dir),
+      shared ? store::FileModes::Shared(static_cast<int>(st.st_gid)) : store::FileModes::Private(),
+      repository);
+  if (::geteuid() == 0 && st.st_uid != 0) {
+    j.read_only_ =
+        Status::Permission("root does not write into " + store_dir + " (it belongs to uid " +
+                           std::to_string(st.st_uid) + "); run this as that user");
+  }
+  j.create_ = create;
+  return j;
+}
+
+Result<std::unique_ptr<BypassJournal::Locked>> BypassJournal::Lock() {
+  SG_RETURN_IF_ERROR(read_only_);
+  auto fd = dir_.OpenFile(kLockFile, O_RDWR | O_CREAT, modes_);
+  if (!fd.ok()) return fd.status();
+  SG_RETURN_IF_ERROR(modes_.Apply(fd->get(), dir_.PathOf(kLockFile)));
+  auto lock = store::FileLock::Acquire(fd->get(), dir_.PathOf(kLockFile), std::chrono::seconds(5));
+  if (!lock.ok()) return lock.status();
+  return std::unique_ptr<Locked>(new Locked{std::move(*fd), std::move(*lock)});
 }
 
 Result<BypassJournal::Loaded> BypassJournal::Load(Clock::time_point now, bool repair) {
   Loaded out;
-  const std::string path = dir_.path() + "/" + std::string(kJournalFile);
-  auto text = dir_.Read(kJournalFile);
+  const std::string path = dir_.PathOf(kJournalFile);
+  auto text = dir_.ReadWhole(kJournalFile);
   if (!text.ok()) {
     if (text.status().code() == Code::kNotFound) return out;
     return text.status();
@@ -205,7 +234,8 @@ Result<BypassJournal::Loaded> BypassJournal::Load(Clock::time_point now, bool re
 
 Status BypassJournal::Append(const Loaded& at, const std::string& type,
                              const std::string& fields_json) {
-  const std::string path = dir_.path() + "/" + std::string(kJournalFile);
+  const std::string path = dir_.PathOf(kJournalFile);
+  if (!at.exists && !create_) return Status::NotFound("no bypass requests in " + dir_.path());
   std::string bytes, sum, prev = at.last_sum;
   int64_t seq = at.next_seq;
   if (seq == 0) {
@@ -218,8 +248,9 @@ Status BypassJournal::Append(const Loaded& at, const std::string& type,
     prev = sum;
   }
   bytes += EncodeLine(seq, type, nlohmann::ordered_json::parse(fields_json), prev, &sum);
-  auto fd = dir_.OpenFile(kJournalFile, O_RDWR | O_CREAT);
+  auto fd = dir_.OpenFile(kJournalFile, O_RDWR | O_CREAT, modes_);
   if (!fd.ok()) return fd.status();
+  if (!at.exists) SG_RETURN_IF_ERROR(modes_.Apply(fd->get(), path));
   size_t done = 0;
   while (done < bytes.size()) {
     ssize_t n = ::pwrite(fd->get(), bytes.data() + done, bytes.size() - done,
@@ -240,7 +271,7 @@ Result<BypassRequest> BypassJournal::File(const NewRequest& req, Clock::time_poi
                                           const Durations& d) {
   if (req.comment.empty()) return Status::Invalid("a bypass request needs a comment saying why");
   if (req.alerts.empty()) return Status::Invalid("a bypass request must name the alerts it covers");
-  auto lock = dir_.Lock(kLockFile, std::chrono::seconds(5));
+  auto lock = Lock();
   if (!lock.ok()) return lock.status();
   auto cur = Load(now, /*repair=*/true);
   if (!cur.ok()) return cur.status();
@@ -276,7 +307,7 @@ Result<BypassRequest> BypassJournal::File(const NewRequest& req, Clock::time_poi
 Result<BypassRequest> BypassJournal::Review(int64_t number, bool approve, std::string_view reviewer,
                                             std::string_view comment, Clock::time_point now,
                                             const Durations& d) {
-  auto lock = dir_.Lock(kLockFile, std::chrono::seconds(5));
+  auto lock = Lock();
   if (!lock.ok()) return lock.status();
   auto cur = Load(now, /*repair=*/true);
   if (!cur.ok()) return cur.status();

@@ -6,7 +6,9 @@
 // repository: a journal of their own with the alert journal's framing (seq, batch, end, prev,
 // sum; src/bypass/FORMAT.md), so the alert journal's format is unchanged. Every append takes an
 // exclusive flock on `bypass-requests.lock`, cuts back a torn tail, appends one record and
-// fsyncs before returning. Files are opened with openat/O_NOFOLLOW in the store directory.
+// fsyncs before returning. Files are opened with openat/O_NOFOLLOW in the store directory, with
+// the store's own modes (0600, or 0660 in a setgid group-shared store directory), and root never
+// writes into a store directory of another user (as the alert store, src/store/store.h).
 //
 // Not thread-safe: use one BypassJournal per thread (they are cheap: the file is small and read
 // whole on every call).
@@ -14,12 +16,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "util/private_dir.h"
+#include "store/file_util.h"
 #include "util/status.h"
 
 namespace sg::bypass {
@@ -51,8 +54,9 @@ struct Durations {
 
 class BypassJournal {
  public:
-  // Opens the journal in `store_dir` (an alert store's directory). With `create`, a missing
-  // journal is created (header naming `repository`); without, a missing journal reads as empty.
+  // Opens the journal in `store_dir` (an alert store's directory, which must exist). With
+  // `create`, a missing journal is created on the first append (header naming `repository`);
+  // without, appending to a missing journal is NotFound. A missing journal reads as empty.
   static Result<BypassJournal> Open(const std::string& store_dir, const std::string& repository,
                                     bool create);
 
@@ -76,13 +80,22 @@ class BypassJournal {
                                                     std::chrono::system_clock::time_point now);
 
  private:
-  BypassJournal(PrivateDir dir, std::string repository)
-      : dir_(std::move(dir)), repository_(std::move(repository)) {}
+  BypassJournal(store::Dir dir, store::FileModes modes, std::string repository)
+      : dir_(std::move(dir)), modes_(modes), repository_(std::move(repository)) {}
   struct Loaded;
   Result<Loaded> Load(std::chrono::system_clock::time_point now, bool repair);
   Status Append(const Loaded& at, const std::string& type, const std::string& fields_json);
-  PrivateDir dir_;
+  // The writer's lock, held while the returned pair lives.
+  struct Locked {
+    store::Fd fd;
+    store::FileLock lock;
+  };
+  Result<std::unique_ptr<Locked>> Lock();
+  store::Dir dir_;
+  store::FileModes modes_;
   std::string repository_;
+  Status read_only_;  // ok, or why this process must not write here
+  bool create_ = false;
 };
 
 }  // namespace sg::bypass

@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/app.h"
-#include "util/private_dir.h"
+#include "util/ct_compare.h"
 #include "util/text.h"
 
 namespace sg::server {

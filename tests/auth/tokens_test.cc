@@ -4,7 +4,7 @@
 
 #include "auth/sessions.h"
 #include "helpers.h"
-#include "util/private_dir.h"
+#include "util/ct_compare.h"
 
 using namespace sg;
 using sg::testing::TempDir;
