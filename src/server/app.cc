@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "server/alert_rows.h"
 #include "util/text.h"
 
 namespace sg::server {
@@ -68,6 +69,13 @@ App::App(Catalog& catalog, auth::TokenStore& tokens, AppOptions options)
     : catalog_(catalog), tokens_(tokens), options_(std::move(options)) {
   urls_.base = options_.base_url;
   while (!urls_.base.empty() && urls_.base.back() == '/') urls_.base.pop_back();
+}
+
+std::shared_ptr<AlertRows> App::RowsOf(const std::string& git_dir) {
+  std::lock_guard<std::mutex> g(rows_mu_);
+  auto& r = rows_[git_dir];
+  if (!r) r = std::make_shared<AlertRows>();
+  return r;
 }
 
 std::chrono::system_clock::time_point App::Now() const {

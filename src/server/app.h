@@ -9,7 +9,9 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -21,6 +23,8 @@
 #include "server/views.h"
 
 namespace sg::server {
+
+class AlertRows;  // server/alert_rows.h
 
 struct AppOptions {
   std::string base_url;  // external URL for url/html_url and Link headers (no trailing '/')
@@ -49,6 +53,9 @@ class App {
   const Urls& urls() const { return urls_; }
   const AppOptions& options() const { return options_; }
   std::chrono::system_clock::time_point Now() const;
+  // The listing rows of the repository at `git_dir` (created on first use). Use them only inside
+  // Catalog::WithStore for that repository, which serialises their users.
+  std::shared_ptr<AlertRows> RowsOf(const std::string& git_dir);
 
  private:
   Response Route(const Request& req, const std::vector<std::string>& parts);
@@ -57,6 +64,8 @@ class App {
   auth::Sessions sessions_;
   AppOptions options_;
   Urls urls_;
+  std::mutex rows_mu_;
+  std::map<std::string, std::shared_ptr<AlertRows>> rows_;
 };
 
 // Responses every endpoint uses.

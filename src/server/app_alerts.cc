@@ -5,6 +5,7 @@
 #include <charconv>
 #include <map>
 
+#include "server/alert_rows.h"
 #include "server/app.h"
 #include "server/listing.h"
 #include "store/event.h"
@@ -62,12 +63,13 @@ Response List(App& app, const Request& req, const std::vector<RepoRef>& repos, b
   for (const auto& r : repos) names.push_back(r.full_name());
   std::vector<ListKey> keys;
   for (size_t i = 0; i < repos.size(); ++i) {
+    std::shared_ptr<AlertRows> rows = app.RowsOf(repos[i].git_dir);
     Status s = app.catalog().WithStore(repos[i], false, [&](store::Store* st) {
       if (!st) return Status::Ok();
-      return st->Visit([&](std::span<const store::Alert> alerts) {
-        for (const auto& a : alerts) {
-          if (Matches(*q, a)) keys.push_back(KeyOf(*q, a, i));
-        }
+      // Under the repository's lock: the rows are used by one request at a time.
+      return st->Visit([&](std::span<const store::Alert> alerts, int64_t seq) {
+        rows->Update(alerts, seq);
+        rows->Collect(*q, i, keys);
       });
     });
     if (!s.ok()) return StoreFailure(repos[i], s);
@@ -84,7 +86,7 @@ Response List(App& app, const Request& req, const std::vector<RepoRef>& repos, b
     Status s = app.catalog().WithStore(repos[ri], false, [&](store::Store* st) {
       if (!st) return Status::Ok();
       dir = st->dir();
-      return st->Visit([&](std::span<const store::Alert> alerts) {
+      return st->Visit([&](std::span<const store::Alert> alerts, int64_t) {
         for (size_t k : slots) {
           const int64_t n = page->items[k].number;
           if (n >= 1 && static_cast<size_t>(n) <= alerts.size())

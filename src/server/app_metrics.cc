@@ -25,7 +25,7 @@ Response HandleMetrics(App& app, const Request& req, const Caller& who) {
     Status s = app.catalog().WithStore(repo, false, [&](store::Store* st) {
       if (!st) return Status::Ok();
       dir = st->dir();
-      return st->Visit([&](std::span<const store::Alert> alerts) {
+      return st->Visit([&](std::span<const store::Alert> alerts, int64_t) {
         for (const auto& a : alerts) {
           if (a.state == "open") {
             ++open_total;

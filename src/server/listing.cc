@@ -130,14 +130,6 @@ Result<ListQuery> ParseListQuery(const Pairs& query) {
   return q;
 }
 
-bool Matches(const ListQuery& q, const store::Alert& a) {
-  auto any = [](const std::vector<std::string>& set, const std::string& v) {
-    return set.empty() || std::find(set.begin(), set.end(), v) != set.end();
-  };
-  return (!q.state || a.state == *q.state) && any(q.secret_types, a.secret_type) &&
-         any(q.resolutions, a.resolution) && any(q.validities, a.validity);
-}
-
 ListKey KeyOf(const ListQuery& q, const store::Alert& a, size_t repo) {
   return ListKey{TimeKey(q.sort_updated ? a.updated_at : a.created_at), repo, a.number};
 }

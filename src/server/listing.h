@@ -27,7 +27,6 @@ struct ListQuery {
 
 // Invalid (answered 422) names the parameter and what it accepts.
 Result<ListQuery> ParseListQuery(const Pairs& query);
-bool Matches(const ListQuery& q, const store::Alert& a);
 
 // One listed alert, by where it lives: `repo` indexes the caller's repository list.
 struct ListKey {

@@ -200,10 +200,12 @@ class Store {
   Result<std::vector<Alert>> List(const Filter& filter);
   Result<Alert> Get(int64_t number);
   // Brings this Store up to date with the journal (under the lock) and calls `visit` once with
-  // every alert, by ascending number, without copying them: the server answers a page of a
-  // 100,000-alert listing from a long-lived Store this way. The span is valid only during the
-  // call; `visit` must not call back into this Store. Keeps the alerts loaded for later calls.
-  Status Visit(const std::function<void(std::span<const Alert>)>& visit);
+  // every alert, by ascending number, without copying them, and the seq of the last journal
+  // record they reflect (it grows with every append, so a caller can keep what it derived from
+  // the alerts until it changes). The server answers a page of a 100,000-alert listing from a
+  // long-lived Store this way. The span is valid only during the call; `visit` must not call back
+  // into this Store. Keeps the alerts loaded for later calls.
+  Status Visit(const std::function<void(std::span<const Alert>, int64_t seq)>& visit);
   // The alert for (rule_id, secret), or nullopt. Writes nothing.
   Result<std::optional<Alert>> FindBySecret(std::string_view rule_id, std::string_view secret);
 

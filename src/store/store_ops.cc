@@ -244,12 +244,12 @@ Result<std::vector<Alert>> Store::List(const Filter& filter) {
   return out;
 }
 
-Status Store::Visit(const std::function<void(std::span<const Alert>)>& visit) {
+Status Store::Visit(const std::function<void(std::span<const Alert>, int64_t seq)>& visit) {
   Impl& m = *impl_;
   auto lock = m.Lock();
   if (!lock.ok()) return lock.status();
   SG_RETURN_IF_ERROR(m.Sync(/*want_state=*/true));
-  visit(std::span<const Alert>(m.state->alerts()));
+  visit(std::span<const Alert>(m.state->alerts()), m.state->pos().seq);
   return Status::Ok();
 }
 

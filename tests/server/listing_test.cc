@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "helpers.h"
+#include "server/alert_rows.h"
 
 using namespace sg;
 using namespace sg::server;
@@ -54,4 +55,51 @@ TEST_CASE("pages and cursors cut the same order, across repositories") {
   std::string link = LinkHeader("http://h", "/p", {{"per_page", "2"}, {"after", "old"}},
                                 *Paginate(q, keys, names));
   CHECK(!Contains(link, "old"));
+}
+
+TEST_CASE("listing rows filter as the alerts do, and are rebuilt when the journal moves on") {
+  std::vector<store::Alert> alerts(4);
+  for (int i = 0; i < 4; ++i) {
+    alerts[i].number = i + 1;
+    alerts[i].created_at = "2026-01-0" + std::to_string(i + 1) + "T00:00:00Z";
+    alerts[i].updated_at = "2026-02-0" + std::to_string(4 - i) + "T00:00:00Z";
+    alerts[i].state = i % 2 ? "resolved" : "open";
+    alerts[i].resolution = i % 2 ? "revoked" : "";
+    alerts[i].secret_type = i < 2 ? "aws" : "github";
+  }
+  alerts[3].validity = "active";
+  AlertRows rows;
+  rows.Update(alerts, 10);
+  auto numbers = [&](const ListQuery& q) {
+    std::vector<ListKey> keys;
+    rows.Collect(q, 0, keys);
+    std::vector<int64_t> out;
+    for (auto& k : keys) out.push_back(k.number);
+    return out;
+  };
+  ListQuery q;
+  CHECK(numbers(q) == std::vector<int64_t>{1, 2, 3, 4});
+  q.state = "resolved";
+  CHECK(numbers(q) == std::vector<int64_t>{2, 4});
+  q.secret_types = {"github", "nope"};
+  CHECK(numbers(q) == std::vector<int64_t>{4});
+  ListQuery v;
+  v.validities = {"active"};
+  CHECK(numbers(v) == std::vector<int64_t>{4});
+  ListQuery r;
+  r.resolutions = {"revoked"};
+  CHECK(numbers(r) == std::vector<int64_t>{2, 4});
+  ListQuery u;
+  u.sort_updated = true;
+  std::vector<ListKey> keys;
+  rows.Collect(u, 0, keys);
+  CHECK(keys[0].time == 20260204000000);
+  // Same seq and count: kept; a new seq (a close happened): rebuilt.
+  alerts[0].state = "resolved";
+  rows.Update(alerts, 10);
+  ListQuery open;
+  open.state = "open";
+  CHECK(numbers(open) == std::vector<int64_t>{1, 3});
+  rows.Update(alerts, 11);
+  CHECK(numbers(open) == std::vector<int64_t>{3});
 }
