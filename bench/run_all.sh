@@ -7,7 +7,7 @@ bench_need
 bench_build
 status=0
 summary=()
-for b in hook_overhead scale history_scan store policy; do
+for b in hook_overhead scale history_scan store serve policy; do
   echo "=== $b ===" >&2
   start=$SECONDS
   if python3 "$BENCH_SRC_ROOT/bench/sgbench.py" "$b" "$@"; then

@@ -37,7 +37,7 @@ REPOS = os.path.join(WORK, "repos")
 CACHE = os.path.join(WORK, "hs-cache")
 B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 GEN_VERSION = 1  # bump when a generator changes: cached repositories are then rebuilt
-SECTION_ORDER = ["hook_overhead", "scale", "history_scan", "store", "policy", "quality_recall", "quality_fp"]
+SECTION_ORDER = ["hook_overhead", "scale", "history_scan", "store", "serve", "policy", "quality_recall", "quality_fp"]
 
 
 def say(msg):
@@ -1175,6 +1175,33 @@ def alerts_count(env, repo):
     return len(doc), ""
 
 
+def alert_store_100k(args, rules, wd):
+    """The 100,000-alert store (recorded once by `secretgate scan`, reused while the binary and
+    rules are the same). Returns (repo, env, alert count or None, error, how it was made)."""
+    arepo = alerts_repo()
+    acfg = write_config(os.path.join(wd, "alerts.toml"), rules)
+    aenv = base_env(SECRETGATE_CONFIG=acfg)
+    bin_hash = hashlib.sha256(open(BIN, "rb").read()).hexdigest()
+    store_stamp = os.path.join(REPOS, "alerts-store.stamp")
+    record_note = ""
+    n_alerts, err = (None, "")
+    if not args.rebuild_store and stamp_ok(store_stamp, {"bin": bin_hash, "rules": rules["ids"]}):
+        n_alerts, err = alerts_count(aenv, arepo)
+        record_note = "store reused from an earlier run with the same binary and rules"
+    if n_alerts is None:
+        shutil.rmtree(os.path.join(arepo, "secretgate"), ignore_errors=True)
+        say("recording the alerts: secretgate scan (with the store) of 1,000 files x 100 tokens ...")
+        ms, p = timed([BIN, "scan", arepo], env=aenv, ok=(0, 1, 2))
+        if p.returncode == 2:
+            record_note = f"scan failed: {p.stderr.decode(errors='replace').strip()[-500:]}"
+        else:
+            record_note = f"recording them with one `secretgate scan` took {ms / 1000:.1f} s"
+            with open(store_stamp, "w") as f:
+                json.dump({"bin": bin_hash, "rules": rules["ids"]}, f)
+        n_alerts, err = alerts_count(aenv, arepo)
+    return arepo, aenv, n_alerts, err, record_note
+
+
 def bench_store(args, rules, m):
     rounds = args.runs or (6 if args.quick else 20)
     src = history_repo(20000)
@@ -1224,27 +1251,7 @@ def bench_store(args, rules, m):
 
     # alerts list over 100,000 alerts
     list_runs = 2 if args.quick else 5
-    arepo = alerts_repo()
-    acfg = write_config(os.path.join(wd, "alerts.toml"), rules)
-    aenv = base_env(SECRETGATE_CONFIG=acfg)
-    bin_hash = hashlib.sha256(open(BIN, "rb").read()).hexdigest()
-    store_stamp = os.path.join(REPOS, "alerts-store.stamp")
-    record_note = ""
-    n_alerts, err = (None, "")
-    if not args.rebuild_store and stamp_ok(store_stamp, {"bin": bin_hash, "rules": rules["ids"]}):
-        n_alerts, err = alerts_count(aenv, arepo)
-        record_note = "store reused from an earlier run with the same binary and rules"
-    if n_alerts is None:
-        shutil.rmtree(os.path.join(arepo, "secretgate"), ignore_errors=True)
-        say("recording the alerts: secretgate scan (with the store) of 1,000 files x 100 tokens ...")
-        ms, p = timed([BIN, "scan", arepo], env=aenv, ok=(0, 1, 2))
-        if p.returncode == 2:
-            record_note = f"scan failed: {p.stderr.decode(errors='replace').strip()[-500:]}"
-        else:
-            record_note = f"recording them with one `secretgate scan` took {ms / 1000:.1f} s"
-            with open(store_stamp, "w") as f:
-                json.dump({"bin": bin_hash, "rules": rules["ids"]}, f)
-        n_alerts, err = alerts_count(aenv, arepo)
+    arepo, aenv, n_alerts, err, record_note = alert_store_100k(args, rules, wd)
     list_rows, list_verdict = [], "NOT RUN"
     if n_alerts is None:
         list_summary = f"`secretgate alerts list` could not be measured: {err}"
@@ -1278,6 +1285,133 @@ def bench_store(args, rules, m):
     if not args.no_results:
         update_results("store", "4. Alert store cost (bench/store.sh)", body)
     return list_verdict
+
+
+
+# ---------------------------------------------------------------------------------------------
+# 4b. serve
+
+
+def http_get(port, path, token):
+    """One GET on a fresh connection; (ms, status, body)."""
+    import http.client
+    t0 = time.perf_counter()
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    c.request("GET", path, headers={"Authorization": "Bearer " + token,
+                                    "Accept": "application/vnd.github+json"})
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return (time.perf_counter() - t0) * 1000, r.status, body
+
+
+def wrk_run(url, token, seconds, conns=64, threads=2):
+    """wrk's summary: requests/s, latency percentiles, and every kind of error it counts."""
+    if not shutil.which("wrk"):
+        raise SystemExit("bench: wrk is not installed (apt-get install -y wrk)")
+    p = subprocess.run(["wrk", "-t", str(threads), "-c", str(conns), "-d", f"{seconds}s", "--latency",
+                        "--timeout", "10s", "-H", "Authorization: Bearer " + token, url],
+                       capture_output=True, text=True)
+    out = p.stdout
+    def num(pattern, default=0.0):
+        mm = re.search(pattern, out)
+        return float(mm.group(1)) if mm else default
+    def ms(label):
+        mm = re.search(rf"{label}\s+([0-9.]+)(us|ms|s)\b", out)
+        if not mm:
+            return float("nan")
+        return float(mm.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[mm.group(2)]
+    errors = num(r"Non-2xx or 3xx responses: (\d+)")
+    se = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if se:
+        errors += sum(int(x) for x in se.groups())
+    return {"rps": num(r"Requests/sec:\s+([0-9.]+)"), "requests": int(num(r"(\d+) requests in")),
+            "p50": ms("50%"), "p99": ms("99%"), "errors": int(errors), "raw": out}
+
+
+def bench_serve(args, rules, m):
+    wd = fresh_dir(os.path.join(WORK, "runs", "serve"))
+    arepo, aenv, n_alerts, err, record_note = alert_store_100k(args, rules, wd)
+    if n_alerts is None:
+        raise SystemExit(f"bench: the 100,000-alert store is not available: {err}")
+    # The served layout: <root>/bench/alerts.git is the benchmark repository.
+    root = os.path.join(wd, "root")
+    os.makedirs(os.path.join(root, "bench"))
+    os.symlink(arepo, os.path.join(root, "bench", "alerts.git"))
+    server_dir = os.path.join(wd, "server")
+    tok = run([BIN, "tokens", "create", "bench", "--role", "read", "--server-dir", server_dir],
+              env=aenv).stdout.decode().strip()
+    port_file = os.path.join(wd, "port")
+    threads = max(2, os.cpu_count() or 2)
+    srv = subprocess.Popen([BIN, "serve", "--root", root, "--listen", "127.0.0.1:0", "--port-file",
+                            port_file, "--server-dir", server_dir, "--threads", str(threads),
+                            "--log-file", os.path.join(wd, "serve.log")], env=aenv,
+                           stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(400):
+            if os.path.exists(port_file):
+                break
+            time.sleep(0.025)
+        port = int(open(port_file).read())
+        base = f"http://127.0.0.1:{port}"
+        alerts = "/api/v3/repos/bench/alerts/secret-scanning/alerts"
+        cold_ms, status, _ = http_get(port, alerts + "?per_page=100", tok)
+        if status != 200:
+            raise SystemExit(f"bench: the first listing answered {status}")
+        runs = 5 if args.quick else 30
+        queries = [("first page, per_page=100", "?per_page=100"),
+                   ("page 500 of 1,000, per_page=100", "?per_page=100&page=500"),
+                   ("state=open, sort=updated, direction=asc", "?state=open&sort=updated&direction=asc&per_page=100"),
+                   ("secret_type filter, cursor after=", "?secret_type=github-pat-classic&after=&per_page=100"),
+                   ("one alert", "/50000"), ("one alert's locations", "/50000/locations")]
+        lat_rows, worst_list = [], 0.0
+        say(f"timing the listing of {n_alerts} alerts over HTTP, {runs} requests per query ...")
+        for name, q in queries:
+            xs = []
+            for _ in range(runs):
+                ms_, st, body = http_get(port, alerts + q, tok)
+                if st != 200:
+                    raise SystemExit(f"bench: {q} answered {st}: {body[:200]!r}")
+                xs.append(ms_)
+            lat_rows.append([name, len(xs), f1(median(xs)), f1(pct(xs, 90)), f1(min(xs)), f1(max(xs))])
+            if not q.startswith("/"):
+                worst_list = max(worst_list, median(xs))
+        lat_tab = table(MS_HEADER, lat_rows)
+        lat_verdict = "PASS" if worst_list < 250 else "FAIL"
+        lat_summary = (f"{n_alerts} alerts in one store ({record_note}). The first request after start-up "
+                       f"(loading the snapshot) took {f1(cold_ms)} ms; later listings reuse the server's "
+                       f"Store and read only what the journal gained. Slowest listing median: "
+                       f"{f1(worst_list)} ms. Target: under 250 ms: **{lat_verdict}**.")
+        print(lat_tab + "\n\n" + lat_summary)
+        secs = 5 if args.quick else 20
+        load_rows, errors = [], 0
+        for name, path in [("list, per_page=30 (100,000-alert store)", alerts + "?per_page=30"),
+                           ("one alert", alerts + "/50000"), ("GET /api/v3/user (auth only)", "/api/v3/user")]:
+            say(f"wrk: 64 connections for {secs} s on {path} ...")
+            w = wrk_run(base + path, tok, secs)
+            errors += w["errors"]
+            load_rows.append([name, w["requests"], f1(w["rps"]), f1(w["p50"]), f1(w["p99"]), w["errors"]])
+        load_tab = table(["64 concurrent clients (wrk -t2 -c64)", "requests", "requests/s",
+                          "p50 ms", "p99 ms", "errors"], load_rows)
+        load_verdict = "PASS" if errors == 0 else "FAIL"
+        load_summary = (f"Sustained for {secs} s per endpoint with {threads} server threads on "
+                        f"{m.get('nproc', '?')} cores, wrk on the same machine. Errors (non-2xx, connect, "
+                        f"read, write, timeout): {errors}. Target: zero errors: **{load_verdict}**.")
+        print(load_tab + "\n\n" + load_summary)
+    finally:
+        srv.terminate()
+        srv.wait(timeout=30)
+    verdict = "PASS" if lat_verdict == "PASS" and load_verdict == "PASS" else "FAIL"
+    body = "\n\n".join([
+        machine_block(m, rules, [
+            "Store: the 100,000-alert store of section 4 (1,000 files x 100 distinct tokens), served as "
+            "bench/alerts under a root by `secretgate serve`; a read token",
+            "Latency: Python's http.client, one request per connection, sequential",
+            f"Load: wrk 4 (-t2 -c64 -d{secs}s --latency) on 127.0.0.1"]),
+        lat_tab, lat_summary, load_tab, load_summary])
+    if not args.no_results:
+        update_results("serve", "4b. Serving alerts (bench/serve.sh)", body)
+    return verdict
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1437,6 +1571,7 @@ BENCHES = {
     "scale": bench_scale,
     "history_scan": bench_history_scan,
     "store": bench_store,
+    "serve": bench_serve,
     "policy": bench_policy,
     "repos": bench_repos,
 }
