@@ -54,10 +54,7 @@ void PrintText(const bypass::BypassRequest& r) {
 int RunBypass(const Argv& argv) {
   auto args = Args::Parse(argv, {"repo", "status", "format", "comment"}, {"help"});
   if (!args.ok()) return ReportError(args.status());
-  if (args->Has("help") || args->positional().empty()) {
-    (args->Has("help") ? std::cout : std::cerr) << kHelp;
-    return args->Has("help") ? kExitOk : kExitError;
-  }
+  if (auto done = HelpOrUsage(args->Has("help"), !args->positional().empty(), kHelp)) return *done;
   log::SetupStderr("warn");
   const auto& pos = args->positional();
   config::Config cfg;

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "log/log.h"
+#include "server/listing.h"
 #include "util/text.h"
 
 namespace sg::cli {
@@ -24,18 +25,6 @@ constexpr char kHelp[] =
     "  --repos limits the token to repositories matching a glob over owner/repo (default */*).\n"
     "  create prints the token on stdout, once: only its SHA-256 is stored.\n";
 
-std::vector<std::string> SplitGlobs(const std::string& s) {
-  std::vector<std::string> out;
-  size_t b = 0;
-  while (b <= s.size()) {
-    size_t e = s.find(',', b);
-    if (e == std::string::npos) e = s.size();
-    if (e > b) out.push_back(s.substr(b, e - b));
-    b = e + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<std::string> ServerDir(const Args& args) {
@@ -48,10 +37,7 @@ Result<std::string> ServerDir(const Args& args) {
 int RunTokens(const Argv& argv) {
   auto args = Args::Parse(argv, {"role", "repos", "server-dir", "format"}, {"help"});
   if (!args.ok()) return ReportError(args.status());
-  if (args->Has("help") || args->positional().empty()) {
-    (args->Has("help") ? std::cout : std::cerr) << kHelp;
-    return args->Has("help") ? kExitOk : kExitError;
-  }
+  if (auto done = HelpOrUsage(args->Has("help"), !args->positional().empty(), kHelp)) return *done;
   log::SetupStderr("warn");
   const auto& pos = args->positional();
   const std::string& sub = pos[0];
@@ -63,7 +49,7 @@ int RunTokens(const Argv& argv) {
     if (pos.size() != 2) return ReportError(Status::Invalid("expected one NAME (see --help)"));
     auto role = auth::ParseRole(args->Get("role").value_or(""));
     if (!role) return ReportError(Status::Invalid("--role must be read, triage or admin"));
-    auto c = (*store)->Create(pos[1], *role, SplitGlobs(args->Get("repos").value_or("")));
+    auto c = (*store)->Create(pos[1], *role, server::SplitComma(args->Get("repos").value_or("")));
     if (!c.ok()) return ReportError(c.status());
     std::cerr << "token " << c->token.id << " for " << c->token.name << " ("
               << auth::RoleName(c->token.role) << ", repositories "

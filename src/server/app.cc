@@ -58,6 +58,16 @@ Response Unprocessable(const std::string& message, const std::string& field) {
   return ErrorResponse(422, "Validation Failed: " + message, errors);
 }
 
+std::vector<RepoRef> VisibleRepos(App& app, const Caller& who, const std::string& owner) {
+  std::vector<RepoRef> out;
+  for (auto& r : app.catalog().All()) {
+    if ((owner.empty() || r.owner == owner) && who.token.AllowsRepo(r.full_name())) {
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
 void Audit(const Caller& who, const Request& req, const std::string& action,
            const std::string& what) {
   spdlog::info("audit: actor={} token={} role={} via={} from={} action={} {}", who.token.name,

@@ -68,6 +68,9 @@ class App {
   std::map<std::string, std::shared_ptr<AlertRows>> rows_;
 };
 
+// The repositories of `owner` (all of them when `owner` is empty) that `who` may see.
+std::vector<RepoRef> VisibleRepos(App& app, const Caller& who, const std::string& owner);
+
 // Responses every endpoint uses.
 Response JsonResponse(int status, const Json& body);
 Response ErrorResponse(int status, const std::string& message, const Json& errors = Json());

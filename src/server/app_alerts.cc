@@ -212,12 +212,7 @@ Response HandleAlerts(App& app, const Request& req, const Caller& who,
   // orgs/{org}/secret-scanning/alerts, enterprises/{e}/secret-scanning/alerts
   if ((p[0] == "orgs" || p[0] == "enterprises") && p.size() == 4 && p[3] == "alerts") {
     if (!read) return ErrorResponse(405, "Method Not Allowed");
-    std::vector<RepoRef> repos;
-    for (auto& r : app.catalog().All()) {
-      if ((p[0] == "enterprises" || r.owner == p[1]) && who.token.AllowsRepo(r.full_name())) {
-        repos.push_back(std::move(r));
-      }
-    }
+    const std::vector<RepoRef> repos = VisibleRepos(app, who, p[0] == "orgs" ? p[1] : "");
     if (p[0] == "orgs" && repos.empty()) return ErrorResponse(404, "Not Found");
     return List(app, req, repos, /*with_repo=*/true);
   }

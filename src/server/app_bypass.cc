@@ -58,12 +58,7 @@ Response HandleBypass(App& app, const Request& req, const Caller& who,
   const bool read = req.method == "GET" || req.method == "HEAD";
   if ((p[0] == "orgs" || p[0] == "enterprises") && p.size() == 4 && p[3] == "secret-scanning") {
     if (!read) return ErrorResponse(405, "Method Not Allowed");
-    std::vector<RepoRef> repos;
-    for (auto& r : app.catalog().All()) {
-      if ((p[0] == "enterprises" || r.owner == p[1]) && who.token.AllowsRepo(r.full_name())) {
-        repos.push_back(std::move(r));
-      }
-    }
+    const std::vector<RepoRef> repos = VisibleRepos(app, who, p[0] == "orgs" ? p[1] : "");
     return ListOf(app, req, repos);
   }
   if (p[0] != "repos" || p.size() < 5 || p.size() > 6 || p[4] != "secret-scanning") {

@@ -19,8 +19,7 @@ Response HandleMetrics(App& app, const Request& req, const Caller& who) {
       bypassed;
   std::map<std::string, int64_t> requests;
   int64_t open_total = 0, resolved_total = 0;
-  for (const auto& repo : app.catalog().All()) {
-    if (!who.token.AllowsRepo(repo.full_name())) continue;
+  for (const auto& repo : VisibleRepos(app, who, "")) {
     std::string dir;
     Status s = app.catalog().WithStore(repo, false, [&](store::Store* st) {
       if (!st) return Status::Ok();

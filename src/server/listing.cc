@@ -9,21 +9,6 @@
 namespace sg::server {
 namespace {
 
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  size_t b = 0;
-  while (b <= s.size()) {
-    size_t e = s.find(',', b);
-    if (e == std::string::npos) e = s.size();
-    std::string part = s.substr(b, e - b);
-    while (!part.empty() && part.front() == ' ') part.erase(part.begin());
-    while (!part.empty() && part.back() == ' ') part.pop_back();
-    if (!part.empty()) out.push_back(part);
-    b = e + 1;
-  }
-  return out;
-}
-
 Result<int64_t> PositiveInt(const std::string& name, const std::string& v) {
   int64_t n = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
@@ -75,6 +60,21 @@ Result<CursorKey> ParseCursor(const std::string& c) {
 }
 
 }  // namespace
+
+std::vector<std::string> SplitComma(const std::string& s) {
+  std::vector<std::string> out;
+  size_t b = 0;
+  while (b <= s.size()) {
+    size_t e = s.find(',', b);
+    if (e == std::string::npos) e = s.size();
+    std::string part = s.substr(b, e - b);
+    while (!part.empty() && part.front() == ' ') part.erase(part.begin());
+    while (!part.empty() && part.back() == ' ') part.pop_back();
+    if (!part.empty()) out.push_back(part);
+    b = e + 1;
+  }
+  return out;
+}
 
 Result<ListQuery> ParseListQuery(const Pairs& query) {
   ListQuery q;

@@ -51,6 +51,9 @@ Result<Page> Paginate(const ListQuery& q, std::vector<ListKey> keys,
 std::string LinkHeader(const std::string& base_url, const std::string& path, const Pairs& query,
                        const Page& page);
 
+// "a, b,,c" -> {"a", "b", "c"}: comma-separated values, trimmed, empty ones dropped.
+std::vector<std::string> SplitComma(const std::string& s);
+
 // Percent-encodes a query component (RFC 3986 unreserved kept).
 std::string UrlEncode(std::string_view s);
 
