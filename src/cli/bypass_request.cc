@@ -156,14 +156,22 @@ DelegatedBypass DecideDelegatedBypass(const config::Config& cfg, const std::stri
   return out;
 }
 
-std::vector<int64_t> BlockingAlerts(
-    const std::vector<bool>& blocks,
+std::vector<int64_t> FlaggedAlerts(
+    const std::vector<bool>& flags,
     const std::vector<std::optional<store::RecordOutcome>>& outcomes) {
   std::vector<int64_t> out;
-  for (size_t i = 0; i < blocks.size(); ++i) {
-    if (blocks[i]) out.push_back(i < outcomes.size() && outcomes[i] ? outcomes[i]->number : 0);
+  for (size_t i = 0; i < flags.size(); ++i) {
+    if (flags[i]) out.push_back(i < outcomes.size() && outcomes[i] ? outcomes[i]->number : 0);
   }
   return out;
+}
+
+std::vector<int64_t> FlaggedAlerts(
+    const std::vector<std::string>& modes, std::string_view mode,
+    const std::vector<std::optional<store::RecordOutcome>>& outcomes) {
+  std::vector<bool> flags(modes.size());
+  for (size_t i = 0; i < modes.size(); ++i) flags[i] = modes[i] == mode;
+  return FlaggedAlerts(flags, outcomes);
 }
 
 Result<bool> ApplyDelegatedBypass(
@@ -177,7 +185,7 @@ Result<bool> ApplyDelegatedBypass(
     if (blocks[i]) blocking.push_back(&detections[i]);
   }
   DelegatedBypass d = DecideDelegatedBypass(cfg, repo.git_dir(), pusher, push_options, updates,
-                                            blocking, BlockingAlerts(blocks, outcomes));
+                                            blocking, FlaggedAlerts(blocks, outcomes));
   notes.insert(notes.end(), d.notes.begin(), d.notes.end());
   if (!d.approved) return false;
   RecordContext ctx;

@@ -44,9 +44,13 @@ DelegatedBypass DecideDelegatedBypass(const config::Config& cfg, const std::stri
 // The bypass recorded on the alerts when an approved request lets a push through.
 store::Bypass ApprovedBypass(const bypass::BypassRequest& r, const std::string& pusher);
 
-// Per detection flagged in `blocks`, in order: its alert number (0 when none was recorded).
-std::vector<int64_t> BlockingAlerts(
-    const std::vector<bool>& blocks,
+// Per detection flagged in `flags` (or whose mode is `mode`), in order: its alert number (0 when
+// none was recorded). The order is that of the blocking (or warning) list the hook prints.
+std::vector<int64_t> FlaggedAlerts(
+    const std::vector<bool>& flags,
+    const std::vector<std::optional<store::RecordOutcome>>& outcomes);
+std::vector<int64_t> FlaggedAlerts(
+    const std::vector<std::string>& modes, std::string_view mode,
     const std::vector<std::optional<store::RecordOutcome>>& outcomes);
 
 // The whole step for pre_receive: decides (DecideDelegatedBypass) and adds its lines to `notes`;

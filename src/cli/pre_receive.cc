@@ -192,7 +192,7 @@ int RunPreReceive(const Argv& argv) {
     if (!u.IsDelete()) popts.tips.push_back(u.new_oid.Hex());
   }
   std::vector<std::string> notes;  // lines for the pusher after the findings
-  popts.alerts = AlertLinks(*cfg, repo->git_dir(), BlockingAlerts(blocks, recorded.outcomes));
+  popts.alerts = AlertLinks(*cfg, repo->git_dir(), FlaggedAlerts(blocks, recorded.outcomes));
 
   bool reject = !blocking.empty();
   std::string decision = reject ? "rejected" : "accepted";
@@ -306,6 +306,8 @@ int RunPreReceive(const Argv& argv) {
     report::PusherOptions wopts = popts;
     wopts.verdict = report::Verdict::kWarned;
     if (!blocking.empty()) wopts.note.clear();  // said once, with the blocking findings
+    wopts.alerts =
+        AlertLinks(*cfg, repo->git_dir(), FlaggedAlerts(modes, "warn", recorded.outcomes));
     std::cerr << report::PusherMessage(warning, wopts);
   } else if (blocking.empty() && !popts.note.empty()) {
     std::cerr << report::PusherNote(popts.note, popts.gitlab);

@@ -1,6 +1,7 @@
 // secretgate serve: the REST API and the triage page over the alert stores under a root.
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <charconv>
@@ -15,6 +16,7 @@
 #include "server/app.h"
 #include "server/catalog.h"
 #include "server/http.h"
+#include "store/layout.h"
 #include "util/fs.h"
 
 namespace sg::cli {
@@ -66,7 +68,7 @@ int RunServe(const Argv& argv) {
   const std::string log_file = args->Get("log-file").value_or(file_cfg->log_file);
   if (log_file.empty()) {
     log::SetupStderr(file_cfg->log_level);
-  } else if (!log::Setup(log_file, file_cfg->log_level, true)) {
+  } else if (log::Setup(log_file, file_cfg->log_level, true).empty()) {
     std::cerr << "secretgate: warning: cannot open the log file " << log_file
               << "; logging to stderr\n";
   }
@@ -81,14 +83,24 @@ int RunServe(const Argv& argv) {
   if (!tokens.ok()) return ReportError(tokens.status());
   if (auto t = (*tokens)->List(); !t.ok()) return ReportError(t.status());
 
-  // Each repository's store is opened as the hook opens it: config file plus its git config.
-  server::Catalog catalog(root, [](const std::string& git_dir) -> Result<store::OpenOptions> {
-    auto repo = git::Repository::Open(git_dir);
-    if (!repo.ok()) return repo.status();
-    auto cfg = LoadConfig(&*repo);
-    if (!cfg.ok()) return cfg.status();
-    return StoreOptionsAt(repo->git_dir(), *cfg);
-  });
+  // Each repository's store is opened as the hook and the CLI open it (OpenStoreAt: its config,
+  // the pending records of its spool applied); reading never creates one.
+  server::Catalog catalog(
+      root, [](const std::string& git_dir, bool create) -> Result<std::optional<store::Store>> {
+        auto repo = git::Repository::Open(git_dir);
+        if (!repo.ok()) return repo.status();
+        auto cfg = LoadConfig(&*repo);
+        if (!cfg.ok()) return cfg.status();
+        if (!create) {
+          auto paths = store::ResolvePaths(StoreOptionsAt(repo->git_dir(), *cfg));
+          if (!paths.ok()) return paths.status();
+          struct stat st {};
+          if (::stat(paths->journal.c_str(), &st) != 0) return std::optional<store::Store>();
+        }
+        auto st = OpenStoreAt(repo->git_dir(), *cfg);
+        if (!st.ok()) return st.status();
+        return std::optional<store::Store>(std::move(*st));
+      });
   server::Limits limits;
   if (auto t = args->Get("threads")) {
     unsigned n = 0;

@@ -5,8 +5,6 @@
 
 #include <algorithm>
 
-#include "store/layout.h"
-
 namespace sg::server {
 namespace {
 
@@ -37,8 +35,7 @@ bool ValidNamePart(std::string_view s) {
   return true;
 }
 
-Catalog::Catalog(std::string root, OptionsFor options_for)
-    : root_(std::move(root)), options_for_(std::move(options_for)) {
+Catalog::Catalog(std::string root, Opener open) : root_(std::move(root)), open_(std::move(open)) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
 }
 
@@ -78,17 +75,10 @@ Status Catalog::WithStore(const RepoRef& repo, bool create,
   Entry& e = EntryFor(repo.git_dir);
   std::lock_guard<std::mutex> g(e.mu);
   if (!e.store) {
-    auto opts = options_for_(repo.git_dir);
-    if (!opts.ok()) return opts.status();
-    if (!create) {
-      auto paths = store::ResolvePaths(*opts);
-      if (!paths.ok()) return paths.status();
-      struct stat st {};
-      if (::stat(paths->journal.c_str(), &st) != 0) return fn(nullptr);
-    }
-    auto st = store::Store::Open(*opts);
+    auto st = open_(repo.git_dir, create);
     if (!st.ok()) return st.status();
-    e.store.emplace(std::move(*st));
+    if (!st->has_value()) return fn(nullptr);
+    e.store.emplace(std::move(**st));
   }
   Status s = fn(&*e.store);
   if (s.code() == Code::kIOError || s.code() == Code::kCorruption) e.store.reset();

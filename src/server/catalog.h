@@ -4,8 +4,9 @@
 // "owner/repo" is the bare repository <root>/owner/repo.git (README "Serving alerts"). Both parts
 // must be 1-100 of [A-Za-z0-9._-], not starting with '.', so no name can leave the root.
 //
-// Each repository's Store is opened once, on first use, with the options the hook would use for
-// it (the caller's `options_for`: config file plus the repository's git config), and kept: the
+// Each repository's Store is opened once, on first use, the way the hook and the CLI open it
+// (the caller's `open`: config file plus the repository's git config, pending records of the
+// repository's spool applied), and kept: the
 // store then catches up with what pushes appended on every call, under the store's own flock,
 // so the server and concurrent pushes never lose each other's records. A store that reported
 // an I/O error or damage is dropped and reopened on the next request.
@@ -38,8 +39,10 @@ bool ValidNamePart(std::string_view s);
 
 class Catalog {
  public:
-  using OptionsFor = std::function<Result<store::OpenOptions>(const std::string& git_dir)>;
-  Catalog(std::string root, OptionsFor options_for);
+  // Opens the store of the repository at `git_dir`; nullopt when it has none and !create.
+  using Opener =
+      std::function<Result<std::optional<store::Store>>(const std::string& git_dir, bool create)>;
+  Catalog(std::string root, Opener open);
 
   const std::string& root() const { return root_; }
 
@@ -60,7 +63,7 @@ class Catalog {
   };
   Entry& EntryFor(const std::string& git_dir);
   std::string root_;
-  OptionsFor options_for_;
+  Opener open_;
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<Entry>> entries_;
 };

@@ -29,6 +29,12 @@ TEST_CASE("a rejected push names its alerts' pages when serve_url is set") {
   auto r = f.Push("acme/app", {{"a.env", "T=" + GithubToken(7200) + "\n"}});
   CHECK(r.code != 0);
   CHECK(Contains(r.err, "alert:  #1 https://sg.example/acme/app/security/secret-scanning/1"));
+  // A warning names its alert too.
+  ServeFixture w({"acme/app"}, "mode = 'warn'\nserve_url = 'https://sg.example'");
+  auto warned = w.Push("acme/app", {{"a.env", "T=" + GithubToken(7201) + "\n"}});
+  CHECK(warned.code == 0);
+  CHECK(Contains(warned.err, "secretgate: warning"));
+  CHECK(Contains(warned.err, "alert:  #1 https://sg.example/acme/app/security/secret-scanning/1"));
 }
 
 TEST_CASE(
