@@ -25,7 +25,8 @@ constexpr char kHelp[] =
     "       secretgate alerts reopen N [--comment TEXT] [--actor NAME] [--repo GITDIR]\n"
     "  --repo defaults to the repository of the current directory (as git finds it).\n"
     "  --root lists the alerts of every repository store under DIR (a server-wide store\n"
-    "         root, or a folder of repositories).\n"
+    "         root, or a folder of repositories), and marks each alert whose secret has an\n"
+    "         alert in another repository too (multi_repo; see cross_repo_key).\n"
     "  REASON: false_positive, used_in_tests, wont_fix or revoked. A comment, once written,\n"
     "  is kept in the alert's timeline forever. --actor defaults to the OS user.\n"
     "  Exit 0 on success, 2 on any error (nothing is written then).\n";
@@ -131,9 +132,11 @@ int List(const Args& args) {
     // Every store that can be read is listed; every one that cannot is named, and the exit
     // status says the listing is incomplete.
     for (const auto& p : search->unreadable) unreadable.push_back(p.file + ": " + p.reason);
+    // Listed unfiltered first: whether a secret is in several repositories does not depend on
+    // which of its alerts the filter shows.
     for (const auto& d : search->stores) {
       auto st = OpenStoreDir(d, *cfg);
-      auto part = st.ok() ? st->List(filter) : Result<std::vector<store::Alert>>(st.status());
+      auto part = st.ok() ? st->List({}) : Result<std::vector<store::Alert>>(st.status());
       if (!part.ok()) {
         unreadable.push_back(d + ": " + part.status().message());
         continue;
@@ -142,6 +145,11 @@ int List(const Args& args) {
       alerts.insert(alerts.end(), std::make_move_iterator(part->begin()),
                     std::make_move_iterator(part->end()));
     }
+    store::MarkMultiRepo(alerts);
+    std::erase_if(alerts, [&](const store::Alert& a) {
+      return (filter.state && a.state != *filter.state) ||
+             (filter.secret_type && a.secret_type != *filter.secret_type);
+    });
   } else {
     auto st = OpenRepoStore(args);
     if (!st.ok()) return ReportError(st.status());
@@ -171,12 +179,13 @@ int List(const Args& args) {
   } else if (format == "csv") {
     out +=
         "repository,number,state,resolution,secret_type,secret_redacted,created_at,updated_at,"
-        "locations,first_path\n";
+        "locations,first_path,multi_repo\n";
     for (const auto& a : alerts) {
       out += Csv(a.repository) + "," + std::to_string(a.number) + "," + a.state + "," +
              a.resolution + "," + Csv(a.secret_type) + "," + Csv(a.secret_redacted) + "," +
              a.created_at + "," + a.updated_at + "," + std::to_string(a.locations.size()) + "," +
-             Csv(a.locations.empty() ? "" : a.locations[0].path) + "\n";
+             Csv(a.locations.empty() ? "" : a.locations[0].path) + "," +
+             (a.multi_repo ? "true" : "false") + "\n";
       flush(false);
     }
   } else {
@@ -194,7 +203,8 @@ int List(const Args& args) {
       out += (many_repos ? Pad(EscapeControl(a.repository), 32) : "") +
              Pad(std::to_string(a.number), 7) + Pad(a.state, 10) +
              Pad(a.resolution.empty() ? "-" : a.resolution, 16) + Pad(a.secret_type, 34) +
-             Pad(EscapeControl(a.secret_redacted), 24) + loc + "\n";
+             Pad(EscapeControl(a.secret_redacted), 24) + loc +
+             (a.multi_repo ? "  [in other repositories too]" : "") + "\n";
       flush(false);
     }
     out += std::to_string(alerts.size()) + " alert" + (alerts.size() == 1 ? "" : "s") + "\n";

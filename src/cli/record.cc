@@ -3,18 +3,51 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <map>
 #include <set>
 
 #include "notify/config.h"
 #include "notify/partner_outbox.h"
 #include "queue/pending.h"
+#include "store/layout.h"
 #include "util/text.h"
 
 namespace sg::cli {
 
+namespace {
+
+// The cross_repo_key's 32 bytes, read once per process. Created (0600, or 0640 in store_group)
+// when missing and `create`: by the paths that record for one repository (the hook, scan), not
+// by listings across stores, which root runs (root's key would be unreadable to the hooks). A
+// key that cannot be read costs only the cross-repository comparison: the alert is recorded
+// without it, and the log says why.
+std::string CrossRepoKey(const config::Config& cfg, bool create) {
+  if (cfg.cross_repo_key.empty()) return {};
+  static std::map<std::string, std::string> cache;  // successful reads only
+  if (auto it = cache.find(cfg.cross_repo_key); it != cache.end()) return it->second;
+  const std::filesystem::path path(cfg.cross_repo_key);
+  auto dir = store::Dir::Open(path.parent_path().string());
+  Result<std::string> key = dir.status();
+  if (dir.ok()) {
+    const store::FileModes modes =
+        cfg.store_gid >= 0 ? store::FileModes::Shared(cfg.store_gid) : store::FileModes::Private();
+    key = store::LoadOrCreateKey(*dir, path.filename().string(), create, modes);
+  }
+  if (key.ok()) return cache[cfg.cross_repo_key] = *key;
+  if (create || key.status().code() != Code::kNotFound) {
+    spdlog::warn("cross_repo_key {}: {}; alerts are recorded without a cross-repository hash",
+                 EscapeControl(cfg.cross_repo_key), key.status().message());
+  }
+  return {};
+}
+
+}  // namespace
+
 store::OpenOptions StoreOptionsAt(const std::string& git_dir, const config::Config& cfg) {
   store::OpenOptions o;
   o.store_secrets = cfg.store_secrets;
+  o.cross_repo_key = CrossRepoKey(cfg, /*create=*/true);
   o.repository = git_dir;
   o.group = cfg.store_gid;
   if (cfg.store_root.empty()) {
@@ -98,6 +131,7 @@ Result<store::Store> OpenStoreDir(const std::string& store_dir, const config::Co
   auto opts = store::OptionsForStoreDir(store_dir);
   if (!opts.ok()) return opts.status();
   opts->group = cfg.store_gid;
+  opts->cross_repo_key = CrossRepoKey(cfg, /*create=*/false);
   auto st = store::Store::Open(*opts);
   if (!st.ok()) return st.status();
   const std::string git_dir = GitDirOfStore(store_dir, *opts);

@@ -144,6 +144,16 @@ const std::vector<Key>& Table() {
          c.store_root = v[0];
          return std::string();
        }},
+      {{"cross_repo_key", "secretgate.crossRepoKey", "(none)",
+        "A server-wide key file (created on first use): alerts of the same secret compare "
+        "across repositories' stores (multi_repo)."},
+       false,
+       [](Config& c, const std::vector<std::string>& v) {
+         if (!v[0].empty() && v[0][0] != '/')
+           return "expected an absolute path, got '" + v[0] + "'";
+         c.cross_repo_key = v[0];
+         return std::string();
+       }},
       {{"store_group", "secretgate.storeGroup", "(none: private to the user)",
         "Share stores, logs and spooled findings with this group (several OS users pushing)."},
        false,
@@ -227,21 +237,35 @@ const std::vector<Key>& Table() {
          return std::string();
        }},
       {{"bypass", "secretgate.bypass", "direct if allow_bypass, else off",
-        "off, direct (push options bypass at once, as allow_bypass) or request (a reviewer approves)."},
+        "off, direct (push options bypass at once, as allow_bypass) or request (a reviewer "
+        "approves)."},
        false,
        [](Config& c, const std::vector<std::string>& v) {
-         if (v[0] == "off") { c.allow_bypass = false; c.bypass_requests = false; }
-         else if (v[0] == "direct") { c.allow_bypass = true; c.bypass_requests = false; }
-         else if (v[0] == "request") { c.allow_bypass = false; c.bypass_requests = true; }
-         else return "expected off, direct or request, got '" + v[0] + "'";
+         if (v[0] == "off") {
+           c.allow_bypass = false;
+           c.bypass_requests = false;
+         } else if (v[0] == "direct") {
+           c.allow_bypass = true;
+           c.bypass_requests = false;
+         } else if (v[0] == "request") {
+           c.allow_bypass = false;
+           c.bypass_requests = true;
+         } else
+           return "expected off, direct or request, got '" + v[0] + "'";
          return std::string();
        }},
       {{"bypass_request_expiry", "secretgate.bypassRequestExpiry", "7",
         "Days until a bypass request nobody reviewed expires."},
-       false, [](Config& c, const std::vector<std::string>& v) { return SetDays(c.bypass_request_days, v[0]); }},
+       false,
+       [](Config& c, const std::vector<std::string>& v) {
+         return SetDays(c.bypass_request_days, v[0]);
+       }},
       {{"bypass_window", "secretgate.bypassWindow", "7",
         "Days an approved bypass request lets the same secrets through for its requester."},
-       false, [](Config& c, const std::vector<std::string>& v) { return SetDays(c.bypass_window_days, v[0]); }},
+       false,
+       [](Config& c, const std::vector<std::string>& v) {
+         return SetDays(c.bypass_window_days, v[0]);
+       }},
       {{"serve_url", "secretgate.serveUrl", "(none)",
         "Base URL of `secretgate serve`; rejections then link each alert's page."},
        false,
@@ -255,7 +279,11 @@ const std::vector<Key>& Table() {
        }},
       {{"server_dir", "secretgate.serverDir", "/var/lib/secretgate/server",
         "Where `secretgate serve` and `secretgate tokens` keep the hashed API tokens."},
-       false, [](Config& c, const std::vector<std::string>& v) { c.server_dir = v[0]; return std::string(); }},
+       false,
+       [](Config& c, const std::vector<std::string>& v) {
+         c.server_dir = v[0];
+         return std::string();
+       }},
       {{"exclude_paths", "secretgate.excludePath", "[]",
         "Path globs whose findings are suppressed (and logged)."},
        true,

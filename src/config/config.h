@@ -34,6 +34,9 @@ struct Config {
   std::string cache_dir;    // empty: see DefaultCacheDir()
   std::string store_root;   // empty: <git-dir>/secretgate (one store per repository)
   std::string store_group;  // empty: stores and spools are private to the user
+  // A server-wide key file: alerts then carry a keyed hash that compares across stores
+  // (multi_repo). Empty: none.
+  std::string cross_repo_key;
   int store_gid = -1;       // the group's id, resolved when the key is read
   bool store_secrets = false;
   bool store = true;  // record alerts

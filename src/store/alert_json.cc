@@ -59,6 +59,7 @@ ordered_json AlertToJson(const Alert& a) {
   j["secret"] = a.secret ? ordered_json(*a.secret) : ordered_json();  // null unless stored
   j["fingerprint"] = a.fingerprint;
   j["validity"] = a.validity;
+  j["multi_repo"] = a.multi_repo;
   j["locations"] = ordered_json::array();
   for (const Location& l : a.locations) j["locations"].push_back(LocationToJson(l));
   j["push_protection_bypassed"] = a.push_protection_bypassed;
@@ -137,6 +138,7 @@ void AppendAlertJson(std::string& out, const Alert& a) {
   }
   Key(out, "fingerprint"), AppendString(out, a.fingerprint);
   Key(out, "validity"), AppendString(out, a.validity);
+  Key(out, "multi_repo"), out += a.multi_repo ? "true" : "false";
   Key(out, "locations");
   out += '[';
   for (size_t i = 0; i < a.locations.size(); ++i) {

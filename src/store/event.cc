@@ -114,6 +114,7 @@ ordered_json EncodeEvent(const Event& e) {
   }
   j["alert"] = e.alert;
   if (e.restored) j["restored"] = true;
+  if (!e.cross_fingerprint.empty()) j["cross_fingerprint"] = e.cross_fingerprint;
   switch (e.type) {
     case EventType::kCreated:
       j["fingerprint"] = e.fingerprint;
@@ -193,6 +194,10 @@ Result<Event> DecodeEvent(const json& line) {
   }
   e.alert = r.Int("alert");
   e.restored = r.Bool("restored");
+  e.cross_fingerprint = r.Str("cross_fingerprint");
+  if (!e.cross_fingerprint.empty() && e.cross_fingerprint.size() != 64) {
+    r.Fail("cross_fingerprint", "64 hex digits");
+  }
   if (e.alert <= 0 && r.error().empty()) r.Fail("alert", "a positive integer");
   switch (e.type) {
     case EventType::kCreated: {

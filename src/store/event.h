@@ -63,6 +63,8 @@ struct Event {
   std::string repository;
   // created
   std::string fingerprint, secret_type, display_name, provider, secret_redacted;
+  // created, location_created: Alert::cross_fingerprint (empty when no cross_repo_key)
+  std::string cross_fingerprint;
   std::optional<std::string> secret;
   // location_created
   Location location;

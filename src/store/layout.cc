@@ -85,14 +85,19 @@ Result<StorePaths> ResolvePaths(const OpenOptions& options) {
 }
 
 Result<std::string> LoadOrCreateKey(const Dir& root, bool create, const FileModes& modes) {
-  const std::string name(kKeyFile);
+  return LoadOrCreateKey(root, kKeyFile, create, modes);
+}
+
+Result<std::string> LoadOrCreateKey(const Dir& root, std::string_view key_name, bool create,
+                                    const FileModes& modes) {
+  const std::string name(key_name);
   const std::string path = root.PathOf(name);
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto fd = root.OpenFile(name, O_RDONLY);
     if (fd.ok()) {
       struct stat st;
       if (::fstat(fd->get(), &st) == 0 && (st.st_mode & 07) != 0) {
-        spdlog::warn("store key {} is readable by every user (mode {:o}); it should be {:o}", path,
+        spdlog::warn("key {} is readable by every user (mode {:o}); it should be {:o}", path,
                      st.st_mode & 0777, modes.key);
       }
       auto key = ReadAt(fd->get(), 0, kKeyBytes + 1, path);

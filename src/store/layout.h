@@ -29,6 +29,9 @@ std::string RepositoryDirName(std::string_view repository);
 // race-safe: the key is written to a unique temporary file (O_CREAT|O_EXCL, modes.key), fsynced,
 // then linkat(2)ed into place, so concurrent creators agree on the first key linked.
 Result<std::string> LoadOrCreateKey(const Dir& root, bool create, const FileModes& modes);
+// The same for the key file `name` in `dir` (the server-wide cross_repo_key).
+Result<std::string> LoadOrCreateKey(const Dir& dir, std::string_view name, bool create,
+                                    const FileModes& modes);
 
 // RFC 3339 UTC with seconds: "2026-11-22T06:21:52Z".
 std::string FormatTime(std::chrono::system_clock::time_point t);

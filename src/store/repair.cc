@@ -23,6 +23,7 @@ std::vector<Event> EventsOf(const Alert& a) {
   c.at = a.created_at;
   c.actor = a.timeline.empty() ? "" : a.timeline[0].actor;
   c.fingerprint = a.fingerprint;
+  c.cross_fingerprint = a.cross_fingerprint;
   c.secret_type = a.secret_type;
   c.display_name = a.secret_type_display_name;
   c.provider = a.provider;

@@ -9,7 +9,9 @@ namespace sg::store {
 namespace {
 
 constexpr char kMagic[8] = {'S', 'G', 'S', 'N', 'A', 'P', '0', '1'};
-constexpr uint32_t kVersion = 1;
+// 2: cross_fingerprint after push_protection_bypassed_at. Another version is rebuilt from
+// the journal (the snapshot is derived).
+constexpr uint32_t kVersion = 2;
 constexpr size_t kTrailer = 32;  // SHA-256 of everything before it
 
 class Writer {
@@ -101,7 +103,8 @@ auto AlertStrings(A& a) {
                     &a.fingerprint,
                     &a.validity,
                     &a.push_protection_bypassed_by,
-                    &a.push_protection_bypassed_at};
+                    &a.push_protection_bypassed_at,
+                    &a.cross_fingerprint};
 }
 
 std::string Fixed(std::string_view s, size_t n) {
@@ -143,7 +146,7 @@ std::string EncodeSnapshot(const State& state, std::string_view store_id) {
 Result<State> DecodeSnapshot(std::string_view data, std::string_view store_id) {
   auto damaged = [](const std::string& why) { return Status::Corruption("snapshot: " + why); };
   if (data.size() < 8 + kTrailer || std::memcmp(data.data(), kMagic, 8) != 0) {
-    return damaged("not a version 1 snapshot");
+    return damaged("not a snapshot");
   }
   const std::string_view body = data.substr(0, data.size() - kTrailer);
   if (Sha256Raw(body) != data.substr(body.size())) return damaged("checksum mismatch");

@@ -75,6 +75,7 @@ Status State::Apply(const Event& e) {
     a.secret_redacted = e.secret_redacted;
     a.secret = e.secret;
     a.fingerprint = e.fingerprint;
+    a.cross_fingerprint = e.cross_fingerprint;
     a.timeline.push_back({"created", e.actor, e.at, "", ""});
     by_fingerprint_.emplace(a.fingerprint, a.number);  // built by FindByFingerprint above
     alerts_.push_back(std::move(a));
@@ -94,6 +95,8 @@ Status State::Apply(const Event& e) {
         }
       }
       a.locations.push_back(e.location);
+      // An alert older than the cross_repo_key gets its cross fingerprint when seen again.
+      if (a.cross_fingerprint.empty()) a.cross_fingerprint = e.cross_fingerprint;
       t.detail = e.location.path + ":" + Num(e.location.start_line);
       break;
     case EventType::kResolved:

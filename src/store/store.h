@@ -65,6 +65,13 @@ struct Alert {
   std::string secret_type, secret_type_display_name, provider, secret_redacted;
   std::optional<std::string> secret;
   std::string fingerprint;           // hex HMAC-SHA256(key, rule_id + "\0" + secret)
+  // The same HMAC under the server-wide cross_repo_key, when one is configured: equal for the
+  // same secret in every store of the server, so listings can tell it sits in several
+  // repositories (GitHub's multi_repo). Empty for alerts recorded without that key.
+  std::string cross_fingerprint;
+  // Set by listings across stores (`alerts list --root`, `serve`): another repository's store
+  // holds an alert for the same secret. Never stored.
+  bool multi_repo = false;
   std::string validity = "unknown";  // "active" | "inactive" | "unknown"
   std::vector<Location> locations;
   bool push_protection_bypassed = false;
@@ -105,6 +112,8 @@ struct OpenOptions {
   bool server_wide = false;
   std::string repository;  // recorded on every alert; required if server_wide
   bool store_secrets = false;
+  // The server-wide key (32 bytes) of Alert::cross_fingerprint; empty: none recorded.
+  std::string cross_repo_key;
   // Share the store with this group (gid; -1: private to the user). Directories are created
   // setgid 02770 with that group, files 0660, the key 0640: several OS users that are members
   // (the SSH `git` user and the web server's `www-data`) can all record (README "Shared stores").
@@ -258,6 +267,11 @@ struct StoreSearch {
   std::vector<Problem> unreadable;  // file: the directory; reason: what the OS said
 };
 Result<StoreSearch> SearchStores(std::string_view dir);
+
+// Sets Alert::multi_repo on every alert of `alerts` (gathered from several stores) whose secret
+// has an alert in another repository too: the same fingerprint (stores of one server-wide root
+// share its key) or the same cross_fingerprint (any stores recorded with one cross_repo_key).
+void MarkMultiRepo(std::vector<Alert>& alerts);
 
 // Options that open the store in `store_dir` (as returned by FindStores): per-repository if the
 // directory holds its own key, else server-wide with the root two levels up. The repository name

@@ -61,6 +61,9 @@ Result<Plan> MakePlan(Store::Impl& m, std::span<const Observation> observations,
   int64_t next_number = m.index->alert_count() + 1;
   for (const Observation& o : observations) {
     const std::string fp = m.FingerprintOf(o.rule_id, o.secret);
+    const std::string cross = m.options.cross_repo_key.empty()
+                                  ? std::string()
+                                  : Fingerprint(m.options.cross_repo_key, o.rule_id, o.secret);
     auto it = by_fp.find(fp);
     if (it == by_fp.end()) {
       auto found = m.index->Find(fp);
@@ -70,6 +73,7 @@ Result<Plan> MakePlan(Store::Impl& m, std::span<const Observation> observations,
       if (t.created) {
         Event e = BaseEvent(EventType::kCreated, t.number, actor, at);
         e.fingerprint = fp;
+        e.cross_fingerprint = cross;
         e.secret_type = o.rule_id;
         e.display_name = o.display_name;
         e.provider = o.provider;
@@ -95,6 +99,7 @@ Result<Plan> MakePlan(Store::Impl& m, std::span<const Observation> observations,
     locations.insert(key);
     Event e = BaseEvent(EventType::kLocationCreated, t.number, actor, at);
     e.location = std::move(loc);
+    if (!t.created) e.cross_fingerprint = cross;  // an older alert may not have it yet
     plan.events.push_back(std::move(e));
   }
   if (bypass) {

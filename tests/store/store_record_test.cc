@@ -228,6 +228,7 @@ TEST_CASE("the alert JSON has exactly the GitHub field names, with nulls for abs
                                          "secret",
                                          "fingerprint",
                                          "validity",
+                                         "multi_repo",
                                          "locations",
                                          "push_protection_bypassed",
                                          "push_protection_bypassed_by",
@@ -238,6 +239,7 @@ TEST_CASE("the alert JSON has exactly the GitHub field names, with nulls for abs
   CHECK(j["resolution"].is_null());
   CHECK(j["secret"].is_null());
   CHECK(j["push_protection_bypassed"] == false);
+  CHECK(j["multi_repo"] == false);  // only listings across stores set it
   CHECK(j["locations"][0]["commit_sha"].is_null());
   CHECK(j["locations"][0]["blob_sha"] == "b10b");
   CHECK(j["locations"][0]["start_column"] == 5);
@@ -277,6 +279,39 @@ TEST_CASE("records made through the derived index agree with a full replay") {
   for (const auto& p : report->problems) INFO(p.file << ":" << p.line << ": " << p.reason);
   CHECK(report->ok());
   CHECK(report->alerts == 150);
+}
+
+TEST_CASE(
+    "with a cross_repo_key two stores give the same secret the same cross fingerprint, kept by "
+    "the snapshot") {
+  TempDir a_dir, b_dir;
+  const std::string cross(32, 'k');
+  OpenOptions ao = Options(a_dir.path()), bo = Options(b_dir.path());
+  ao.cross_repo_key = bo.cross_repo_key = cross;
+  bo.repository = "acme/gadgets";
+  {
+    Store a = OpenOrDie(ao);
+    Store b = OpenOrDie(bo);
+    RecordOrDie(a, {Obs("r", "SHARED"), Obs("r", "ONLY-A")});
+    RecordOrDie(b, {Obs("r", "SHARED")});
+    REQUIRE(a.Compact().ok());  // the snapshot now holds both alerts
+  }
+  Store a = OpenOrDie(ao);
+  Store b = OpenOrDie(bo);
+  auto la = a.List({}), lb = b.List({});
+  REQUIRE(la.ok());
+  REQUIRE(lb.ok());
+  REQUIRE(la->size() == 2);
+  REQUIRE(lb->size() == 1);
+  CHECK((*la)[0].fingerprint != (*lb)[0].fingerprint);  // per-store keys differ
+  CHECK((*la)[0].cross_fingerprint == Fingerprint(cross, "r", "SHARED"));
+  CHECK((*la)[0].cross_fingerprint == (*lb)[0].cross_fingerprint);
+  std::vector<Alert> all = *la;
+  all.insert(all.end(), lb->begin(), lb->end());
+  MarkMultiRepo(all);
+  CHECK(all[0].multi_repo);        // SHARED in acme/widgets, also in acme/gadgets
+  CHECK_FALSE(all[1].multi_repo);  // ONLY-A
+  CHECK(all[2].multi_repo);        // SHARED in acme/gadgets
 }
 
 }  // namespace
