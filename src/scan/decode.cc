@@ -182,24 +182,40 @@ bool Overlaps(const std::vector<EncodedText>& items, size_t start, size_t end) {
   return false;
 }
 
-// Free-standing runs of the base64 alphabet.
+// Free-standing runs of the base64 alphabet, of at least limits.min_run characters. Most bytes
+// of text are in short runs (words), so instead of walking every byte the search looks at the
+// last byte of the next window of min_run bytes: outside the alphabet, no long enough run can
+// cover it, and the search jumps past it; inside, the run that holds it is measured. This reads
+// a fraction of the bytes of ordinary text (the byte-by-byte walk was a third of a scan).
 void Runs(std::string_view data, const DecodeLimits& limits, Collector& out) {
   const size_t kubernetes = out.items().size();  // the values found before: skip their bytes
   const size_t n = data.size();
+  const size_t m = std::max<size_t>(limits.min_run, 1);
+  // Invariant: i == 0, or data[i - 1] is outside the alphabet (a run cannot start before i).
   size_t i = 0;
-  while (i < n && !out.Full()) {
-    while (i < n && !IsB64(data[i])) ++i;
-    const size_t start = i;
+  while (i + m <= n && !out.Full()) {
+    const size_t probe = i + m - 1;
+    if (!IsB64(data[probe])) {
+      i = probe + 1;
+      continue;
+    }
+    size_t start = probe;
+    while (start > i && IsB64(data[start - 1])) --start;
+    size_t end = probe + 1;
+    while (end < n && IsB64(data[end])) ++end;
+    if (end - start < m) {
+      i = end + 1;  // data[end] is outside the alphabet (or the end)
+      continue;
+    }
+    i = end;
+    if (end - start > limits.max_run) continue;
     bool upper = false, lower = false, digit = false;
-    while (i < n && IsB64(data[i])) {
-      const char c = data[i];
+    for (size_t k = start; k < end; ++k) {
+      const char c = data[k];
       upper |= c >= 'A' && c <= 'Z';
       lower |= c >= 'a' && c <= 'z';
       digit |= c >= '0' && c <= '9';
-      ++i;
     }
-    size_t end = i;
-    if (end - start < limits.min_run || end - start > limits.max_run) continue;
     if (!(upper && lower && digit)) continue;
     // A JWT's segments (eyJ..., joined by dots) are left to the JWT rules; base64 of a JSON
     // document (a .dockerconfigjson) also starts with eyJ and is decoded.

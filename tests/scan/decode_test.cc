@@ -3,6 +3,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cctype>
+#include <random>
+
 #include "helpers.h"
 #include "rules/loader.h"
 #include "scan/engine.h"
@@ -180,4 +184,69 @@ TEST_CASE("base64 of a JSON document is decoded, a JWT's segments are not") {
   REQUIRE(jwt.ok());
   REQUIRE(jwt->size() == 1);
   CHECK((*jwt)[0].rule->id == "test-jwt");
+}
+
+TEST_CASE("the skipping search finds exactly the runs a byte-by-byte walk finds") {
+  // The reference: every maximal run of the base64 alphabet, walked byte by byte, kept when it
+  // is min_run long or longer (the length filter is all the skipping changes).
+  auto is_b64 = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/';
+  };
+  auto long_runs = [&](const std::string& s, size_t min_run) {
+    std::vector<std::pair<size_t, size_t>> out;
+    for (size_t i = 0; i < s.size();) {
+      if (!is_b64(s[i])) {
+        ++i;
+        continue;
+      }
+      size_t e = i;
+      while (e < s.size() && is_b64(s[e])) ++e;
+      if (e - i >= min_run) out.emplace_back(i, e);
+      i = e;
+    }
+    return out;
+  };
+  const std::string text = "The secret is " + Base64("password: correct horse battery staple") +
+                           " here, and " + Base64("api_key = 'K7xQ9mZ2vL8pR4tN6wY1'") + ".";
+  const std::string kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::mt19937 rng(12345);
+  for (int trial = 0; trial < 300; ++trial) {
+    CAPTURE(trial);
+    // Words of 1-40 characters of the alphabet, separated by blanks and punctuation, with a
+    // real base64 text now and then: every alignment of a long run against the probe.
+    std::string s;
+    while (s.size() < 2000) {
+      const int kind = std::uniform_int_distribution<int>(0, 9)(rng);
+      if (kind == 0) {
+        s += text;
+      } else {
+        s += RandomChars(rng(), std::uniform_int_distribution<size_t>(1, 40)(rng), kAlphabet);
+      }
+      s += " .,\n=\t:"[std::uniform_int_distribution<int>(0, 7)(rng)];
+    }
+    scan::DecodeLimits limits;
+    limits.min_run = std::uniform_int_distribution<size_t>(1, 40)(rng);
+    const auto expected = long_runs(s, limits.min_run);
+    // Every run FindEncoded reports is one of them (padding aside), and every one of them that
+    // decodes to text is reported.
+    const auto found = scan::FindEncoded(s, limits);
+    for (const auto& e : found) {
+      size_t end = e.end;
+      while (end > e.start && s[end - 1] == '=') --end;
+      CHECK(std::find(expected.begin(), expected.end(), std::make_pair(e.start, end)) !=
+            expected.end());
+    }
+    for (const auto& [b, e] : expected) {
+      const std::string run = s.substr(b, e - b);
+      bool mixed = std::any_of(run.begin(), run.end(), ::isupper) &&
+                   std::any_of(run.begin(), run.end(), ::islower) &&
+                   std::any_of(run.begin(), run.end(), ::isdigit);
+      auto decoded = scan::DecodeBase64(run);
+      if (!mixed || !decoded || !scan::LooksLikeText(*decoded) || run.rfind("eyJ", 0) == 0)
+        continue;
+      const bool reported = std::any_of(found.begin(), found.end(),
+                                        [&](const scan::EncodedText& t) { return t.start == b; });
+      CHECK_MESSAGE(reported, run);
+    }
+  }
 }
