@@ -1,6 +1,7 @@
 #include "server/http.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <spdlog/spdlog.h>
@@ -10,11 +11,63 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <type_traits>
 
 #include "util/text.h"
 
 namespace sg::server {
 namespace {
+
+// libmicrohttpd, loaded with dlopen when `serve` starts rather than linked: it pulls in GnuTLS
+// and eight more libraries, which cost every start of the binary (the hooks start it twice per
+// push and never serve a request) a few milliseconds of dynamic linking.
+struct MhdApi {
+  decltype(&::MHD_add_response_header) add_response_header;
+  decltype(&::MHD_get_connection_values) get_connection_values;
+  decltype(&::MHD_stop_daemon) stop_daemon;
+  decltype(&::MHD_start_daemon) start_daemon;
+  decltype(&::MHD_queue_response) queue_response;
+  decltype(&::MHD_lookup_connection_value) lookup_connection_value;
+  decltype(&::MHD_get_daemon_info) get_daemon_info;
+  decltype(&::MHD_get_connection_info) get_connection_info;
+  decltype(&::MHD_destroy_response) destroy_response;
+  decltype(&::MHD_create_response_from_buffer) create_response_from_buffer;
+};
+
+// The loaded API, or why it could not be loaded. Loaded once per process.
+const Result<MhdApi>& LoadMhd() {
+  static const Result<MhdApi> api = []() -> Result<MhdApi> {
+    void* lib = ::dlopen("libmicrohttpd.so.12", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      const char* why = ::dlerror();
+      return Status::Internal(
+          std::string("cannot load libmicrohttpd.so.12 (install libmicrohttpd12): ") +
+          (why ? why : "unknown error"));
+    }
+    MhdApi a{};
+    bool ok = true;
+    auto get = [&](auto& fn, const char* name) {
+      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(::dlsym(lib, name));
+      ok = ok && fn != nullptr;
+    };
+    get(a.add_response_header, "MHD_add_response_header");
+    get(a.get_connection_values, "MHD_get_connection_values");
+    get(a.stop_daemon, "MHD_stop_daemon");
+    get(a.start_daemon, "MHD_start_daemon");
+    get(a.queue_response, "MHD_queue_response");
+    get(a.lookup_connection_value, "MHD_lookup_connection_value");
+    get(a.get_daemon_info, "MHD_get_daemon_info");
+    get(a.get_connection_info, "MHD_get_connection_info");
+    get(a.destroy_response, "MHD_destroy_response");
+    get(a.create_response_from_buffer, "MHD_create_response_from_buffer");
+    if (!ok) return Status::Internal("libmicrohttpd.so.12 lacks a function secretgate needs");
+    return a;
+  }();
+  return api;
+}
+
+// The API once HttpServer::Start has loaded it (every caller below runs after that).
+const MhdApi& Mhd() { return *LoadMhd(); }
 
 // One request being received: created on libmicrohttpd's first call for it, freed by the
 // completion callback.
@@ -24,10 +77,10 @@ struct Pending {
 };
 
 struct DaemonDeleter {
-  void operator()(MHD_Daemon* d) const { MHD_stop_daemon(d); }
+  void operator()(MHD_Daemon* d) const { Mhd().stop_daemon(d); }
 };
 struct ResponseDeleter {
-  void operator()(MHD_Response* r) const { MHD_destroy_response(r); }
+  void operator()(MHD_Response* r) const { Mhd().destroy_response(r); }
 };
 using ResponsePtr = std::unique_ptr<MHD_Response, ResponseDeleter>;
 
@@ -39,24 +92,24 @@ MHD_Result CollectPair(void* cls, MHD_ValueKind, const char* key, const char* va
 }
 
 MHD_Result Send(MHD_Connection* conn, const Response& r) {
-  ResponsePtr resp(MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()),
-                                                   MHD_RESPMEM_MUST_COPY));
+  ResponsePtr resp(Mhd().create_response_from_buffer(
+      r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY));
   if (!resp) return MHD_NO;
-  MHD_add_response_header(resp.get(), "Content-Type", r.content_type.c_str());
+  Mhd().add_response_header(resp.get(), "Content-Type", r.content_type.c_str());
   // Every answer: never cached, never sniffed into another type, never framed.
-  MHD_add_response_header(resp.get(), "Cache-Control", "no-store");
-  MHD_add_response_header(resp.get(), "X-Content-Type-Options", "nosniff");
-  MHD_add_response_header(resp.get(), "X-Frame-Options", "DENY");
-  MHD_add_response_header(resp.get(), "Referrer-Policy", "no-referrer");
+  Mhd().add_response_header(resp.get(), "Cache-Control", "no-store");
+  Mhd().add_response_header(resp.get(), "X-Content-Type-Options", "nosniff");
+  Mhd().add_response_header(resp.get(), "X-Frame-Options", "DENY");
+  Mhd().add_response_header(resp.get(), "Referrer-Policy", "no-referrer");
   for (const auto& [k, v] : r.headers) {
     // A header value with CR or LF would split the response; libmicrohttpd refuses those too.
     if (k.find_first_of("\r\n:") != std::string::npos ||
         v.find_first_of("\r\n") != std::string::npos) {
       continue;
     }
-    MHD_add_response_header(resp.get(), k.c_str(), v.c_str());
+    Mhd().add_response_header(resp.get(), k.c_str(), v.c_str());
   }
-  return MHD_queue_response(conn, static_cast<unsigned>(r.status), resp.get());
+  return Mhd().queue_response(conn, static_cast<unsigned>(r.status), resp.get());
 }
 
 Response Error(int status, std::string_view message) {
@@ -69,7 +122,7 @@ Response Error(int status, std::string_view message) {
 
 std::string PeerAddress(MHD_Connection* conn) {
   const MHD_ConnectionInfo* info =
-      MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+      Mhd().get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   if (!info || !info->client_addr) return "";
   char buf[INET6_ADDRSTRLEN] = {};
   const sockaddr* sa = info->client_addr;
@@ -109,12 +162,12 @@ struct HttpServer::Impl {
     if (!pending) {
       // First call: only the request line and headers have arrived.
       auto fresh = std::make_unique<Pending>();
-      int headers = MHD_get_connection_values(conn, MHD_HEADER_KIND, nullptr, nullptr);
+      int headers = Mhd().get_connection_values(conn, MHD_HEADER_KIND, nullptr, nullptr);
       if (headers < 0 || static_cast<size_t>(headers) > self->limits.max_headers) {
         *con_cls = fresh.release();
         return Send(conn, Error(431, "Too many request headers"));
       }
-      const char* cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+      const char* cl = Mhd().lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
       if (cl) {
         char* end = nullptr;
         unsigned long long n = std::strtoull(cl, &end, 10);
@@ -146,8 +199,8 @@ struct HttpServer::Impl {
     req.path = url ? url : "";
     req.body = std::move(pending->body);
     req.remote = PeerAddress(conn);
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, CollectPair, &req.query);
-    MHD_get_connection_values(conn, MHD_HEADER_KIND, CollectPair, &req.headers);
+    Mhd().get_connection_values(conn, MHD_GET_ARGUMENT_KIND, CollectPair, &req.query);
+    Mhd().get_connection_values(conn, MHD_HEADER_KIND, CollectPair, &req.headers);
     for (auto& h : req.headers) h.first = ToLowerAscii(h.first);
     Response resp;
     try {
@@ -178,6 +231,7 @@ std::optional<std::string> Request::Query(std::string_view name) const {
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& host, uint16_t port,
                                                       const Limits& limits, Handler handler) {
+  if (!LoadMhd().ok()) return LoadMhd().status();
   sockaddr_storage addr{};
   unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
   if (inet_pton(AF_INET, host.c_str(), &reinterpret_cast<sockaddr_in*>(&addr)->sin_addr) == 1) {
@@ -198,7 +252,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& host, u
   Impl& m = *server->impl_;
   m.limits = limits;
   m.handler = std::move(handler);
-  MHD_Daemon* d = MHD_start_daemon(
+  MHD_Daemon* d = Mhd().start_daemon(
       flags, port, nullptr, nullptr, &Impl::Access, &m, MHD_OPTION_SOCK_ADDR,
       reinterpret_cast<sockaddr*>(&addr), MHD_OPTION_THREAD_POOL_SIZE,
       static_cast<unsigned>(limits.threads ? limits.threads : 1),
@@ -213,7 +267,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& host, u
                            std::strerror(errno));
   }
   m.daemon.reset(d);
-  const MHD_DaemonInfo* info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+  const MHD_DaemonInfo* info = Mhd().get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
   server->port_ = info ? info->port : port;
   return server;
 }

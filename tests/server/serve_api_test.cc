@@ -417,3 +417,13 @@ TEST_CASE("tokens are stored only as hashes in a private file, and a planted sym
   CHECK(edited.code == 2);
   CHECK(Contains(edited.err, "checksum"));
 }
+
+TEST_CASE("the hooks do not load the HTTP server library: serve loads it when it starts") {
+  // libmicrohttpd and GnuTLS behind it cost every start of the binary a few milliseconds of
+  // dynamic linking, twice per push. They are loaded with dlopen by `serve` only.
+  auto ldd = Sh("ldd " + Quote(Binary()));
+  REQUIRE(ldd.code == 0);
+  CHECK_FALSE(Contains(ldd.out, "libmicrohttpd"));
+  CHECK_FALSE(Contains(ldd.out, "libgnutls"));
+  CHECK_FALSE(Contains(ldd.out, "libcurl"));
+}
