@@ -8,6 +8,7 @@
 #include "cli/common.h"
 #include "cli/record.h"
 #include "log/log.h"
+#include "report/table.h"
 #include "store/alert_json.h"
 #include "util/text.h"
 
@@ -50,11 +51,6 @@ std::string Csv(const std::string& raw) {
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
-}
-
-std::string Pad(std::string s, size_t n) {
-  if (s.size() < n) s.resize(n, ' ');
-  return s;
 }
 
 void PrintAlertText(const store::Alert& a, std::ostream& o) {
@@ -189,22 +185,30 @@ int List(const Args& args) {
       flush(false);
     }
   } else {
-    bool many_repos = args.Has("root");
-    out += (many_repos ? Pad("REPOSITORY", 32) : "") + Pad("#", 7) + Pad("STATE", 10) +
-           Pad("RESOLUTION", 16) + Pad("SECRET TYPE", 34) + Pad("SECRET", 24) + "LOCATION\n";
+    const bool many_repos = args.Has("root");
+    std::vector<std::string> header = {"#",           "STATE",  "RESOLUTION",
+                                       "SECRET TYPE", "SECRET", "LOCATION"};
+    if (many_repos) header.insert(header.begin(), "REPOSITORY");
+    report::TextTable table(std::move(header));
     for (const auto& a : alerts) {
-      std::string loc =
-          a.locations.empty()
-              ? ""
-              : EscapeControl(a.locations[0].path) + ":" +
-                    std::to_string(a.locations[0].start_line) +
-                    (a.locations.size() > 1 ? " (+" + std::to_string(a.locations.size() - 1) + ")"
-                                            : "");
-      out += (many_repos ? Pad(EscapeControl(a.repository), 32) : "") +
-             Pad(std::to_string(a.number), 7) + Pad(a.state, 10) +
-             Pad(a.resolution.empty() ? "-" : a.resolution, 16) + Pad(a.secret_type, 34) +
-             Pad(EscapeControl(a.secret_redacted), 24) + loc +
-             (a.multi_repo ? "  [in other repositories too]" : "") + "\n";
+      std::string loc;
+      if (!a.locations.empty()) {
+        loc = EscapeControl(a.locations[0].path) + ":" + std::to_string(a.locations[0].start_line);
+        if (a.locations.size() > 1) loc += " (+" + std::to_string(a.locations.size() - 1) + ")";
+      }
+      if (a.multi_repo) loc += "  [in other repositories too]";
+      std::vector<std::string> row = {std::to_string(a.number),
+                                      a.state,
+                                      a.resolution.empty() ? "-" : a.resolution,
+                                      EscapeControl(a.secret_type),
+                                      EscapeControl(a.secret_redacted),
+                                      loc};
+      if (many_repos) row.insert(row.begin(), EscapeControl(a.repository));
+      table.Add(std::move(row));
+    }
+    out += table.HeaderLine();
+    for (size_t i = 0; i < table.rows(); ++i) {
+      out += table.RowLine(i);
       flush(false);
     }
     out += std::to_string(alerts.size()) + " alert" + (alerts.size() == 1 ? "" : "s") + "\n";

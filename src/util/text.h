@@ -15,6 +15,15 @@ namespace sg {
 // pusher's terminal or in any output.
 std::string EscapeControl(std::string_view s);
 
+// The columns a terminal gives the UTF-8 text `s`, as wcwidth(3) counts them in a UTF-8 locale
+// but without depending on one: 0 for combining marks, zero-width and control characters, 2 for
+// East Asian wide and fullwidth characters and emoji, 1 for the rest (and for each byte that is
+// not valid UTF-8). Tables align on this, not on bytes: "…" is three bytes and one column.
+size_t DisplayWidth(std::string_view s);
+
+// `s` followed by spaces up to `width` display columns (unchanged when already that wide).
+std::string PadToWidth(std::string_view s, size_t width);
+
 // Shannon entropy of the bytes of `s`, in bits per byte (0 for an empty string).
 double ShannonEntropy(std::string_view s);
 

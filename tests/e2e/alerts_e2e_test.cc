@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "e2e/git_server.h"
+#include "util/text.h"
 
 using namespace sg::testing;
 using nlohmann::json;
@@ -227,4 +228,40 @@ TEST_CASE("16 simultaneous pushes carrying secrets lose and duplicate no alert")
   }
   CHECK(shared_locations == kPushers);
   CHECK(s.Sg("store verify --repo " + Quote(s.bare())).code == 0);
+}
+
+TEST_CASE("alerts list aligns columns by display width: ellipses and non-ASCII repository names") {
+  GitServer s;
+  const std::string other = s.root() + "/\xe4\xbb\x95\xe4\xba\x8b-cafe\xcc\x81.git";  // 仕事-café
+  REQUIRE(Sh(s.Env() + " git init -q --bare " + Quote(other) + " && " + Quote(Binary()) +
+             " protect --repo " + Quote(other) + " >/dev/null")
+              .code == 0);
+  s.Commit({{"a.env", "T=" + GithubToken(410) + "\n"}});
+  REQUIRE(s.Push().code != 0);
+  REQUIRE(s.InWork("git push " + Quote(other) + " HEAD:refs/heads/main").code != 0);
+  auto r = s.Sg("alerts list --root " + Quote(s.root()));
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  std::vector<std::string> lines;
+  for (size_t at = 0, nl; (nl = r.out.find('\n', at)) != std::string::npos; at = nl + 1) {
+    lines.push_back(r.out.substr(at, nl - at));
+  }
+  REQUIRE(lines.size() == 4);  // header, two alerts, count
+  CHECK(lines[3] == "2 alerts");
+  auto column = [](const std::string& line, const std::string& needle) {
+    size_t at = line.find(needle);
+    REQUIRE_MESSAGE(at != std::string::npos, line);
+    return sg::DisplayWidth(line.substr(0, at));
+  };
+  bool saw_other = false;
+  for (size_t i = 1; i <= 2; ++i) {
+    CAPTURE(lines[i]);
+    saw_other = saw_other || Contains(lines[i], "cafe\xcc\x81.git");
+    CHECK(Contains(lines[i], "…(40 chars)"));
+    CHECK(column(lines[i], "open") == column(lines[0], "STATE"));
+    CHECK(column(lines[i], "github-pat") == column(lines[0], "SECRET TYPE"));
+    const size_t secret = lines[0].rfind("SECRET");  // the column after SECRET TYPE
+    CHECK(column(lines[i], "ghp_") == sg::DisplayWidth(lines[0].substr(0, secret)));
+    CHECK(column(lines[i], "a.env:1") == column(lines[0], "LOCATION"));
+  }
+  CHECK(saw_other);
 }

@@ -53,3 +53,28 @@ TEST_CASE("byte sizes accept plain numbers and binary units") {
   CHECK(ParseByteSize("ten") == -1);
   CHECK(ParseByteSize("10 parsecs") == -1);
 }
+
+TEST_CASE("display width counts terminal columns, not bytes") {
+  CHECK(DisplayWidth("") == 0);
+  CHECK(DisplayWidth("ghp_AB") == 6);
+  CHECK(DisplayWidth("…") == 1);  // 3 bytes
+  CHECK(DisplayWidth(Redact("ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")) == 17);
+  CHECK(DisplayWidth("caf\xc3\xa9") == 4);               // é precomposed
+  CHECK(DisplayWidth("cafe\xcc\x81") == 4);              // e + combining acute
+  CHECK(DisplayWidth("\xe6\x97\xa5\xe6\x9c\xac") == 4);  // 日本: wide
+  CHECK(DisplayWidth("\xed\x95\x9c") == 2);              // 한 (Hangul syllable)
+  CHECK(DisplayWidth("\xef\xbc\xa1") == 2);              // Ａ (fullwidth A)
+  CHECK(DisplayWidth("\xf0\x9f\x94\x91") == 2);          // 🔑 emoji
+  CHECK(DisplayWidth("a\xe2\x80\x8b"
+                     "b") == 2);             // zero-width space
+  CHECK(DisplayWidth("\xd0\x96") == 1);      // Ж
+  CHECK(DisplayWidth("bad\xff") == 4);       // an invalid byte is one column
+  CHECK(DisplayWidth("\xe6\x97") == 2);      // a cut sequence: byte by byte
+  CHECK(DisplayWidth("\xed\xa0\x80") == 3);  // a UTF-8 surrogate is invalid
+}
+
+TEST_CASE("padding to a display width counts the ellipsis and wide characters as columns") {
+  CHECK(PadToWidth("a…", 4) == "a…  ");
+  CHECK(PadToWidth("\xe6\x97\xa5", 4) == "\xe6\x97\xa5  ");
+  CHECK(PadToWidth("toolong", 3) == "toolong");
+}
