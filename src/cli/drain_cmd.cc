@@ -25,6 +25,7 @@
 #include "notify/config.h"
 #include "queue/scan_debt.h"
 #include "util/fs.h"
+#include "util/text.h"
 
 extern char** environ;
 
@@ -32,15 +33,18 @@ namespace sg::cli {
 namespace {
 
 constexpr char kDrainHelp[] =
-    "usage: secretgate drain [--repo GITDIR] [--quiet]\n"
+    "usage: secretgate drain [--repo GITDIR | --root DIR] [--quiet]\n"
     "  Scans every entry of the repository's scan-debt queue (objects a push could not scan\n"
     "  before its deadline), records the findings as alerts, and removes the entry. Safe to\n"
     "  run from cron and concurrently: drains take turns on a lock.\n"
+    "  --repo   the repository (default: the repository of the current directory)\n"
+    "  --root   every repository under DIR with a queued entry (what secretgate-drain.timer\n"
+    "           runs); logs go to log_file, else to stderr; `notify --root` delivers the alerts\n"
     "  Exit 0 when the queue is empty afterwards, 2 on error.\n";
 
 // Drains the queue of `repo`; returns the number of entries drained.
 Result<size_t> Drain(const git::Repository& repo, const config::Config& cfg) {
-  const std::string dir = repo.git_dir() + "/secretgate/debt";
+  const std::string dir = queue::QueueDir(repo.git_dir());
   if (!IsDirectory(dir)) return size_t{0};
   auto lock = queue::DrainLock::Acquire(dir);
   if (!lock.ok()) return lock.status();
@@ -141,23 +145,6 @@ void SpawnBackground(std::vector<std::string> args, bool scrub_git_env) {
   posix_spawn_file_actions_destroy(&fa);
 }
 
-// True when the scan-debt queue in `dir` holds an entry (a readdir, no parsing).
-bool HasQueuedDebt(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return false;
-  bool any = false;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string_view n = e->d_name;
-    if (n.size() > 5 && n.substr(n.size() - 5) == ".json" &&
-        n.find(".tmp.") == std::string_view::npos) {
-      any = true;
-      break;
-    }
-  }
-  ::closedir(d);
-  return any;
-}
-
 void SpawnBackgroundDrain(const std::string& git_dir) {
   SpawnBackground({"drain", "--repo=" + git_dir, "--quiet"}, false);
 }
@@ -171,15 +158,64 @@ void SpawnBackgroundNotifyIfDue(const std::string& git_dir, const config::Config
                   true);
 }
 
+// Drains every queued repository under `root`. A repository that fails is reported and the
+// others are still drained; the result is an error if any failed. Unlike a one-repository
+// drain it starts no background notify: a systemd oneshot would kill it on exit, and the notify
+// timer (or cron line) that goes with a --root drain delivers the new alerts.
+int DrainRoot(const std::string& root, bool quiet) {
+  auto file_cfg = LoadConfigFile();
+  if (!file_cfg.ok()) return ReportError(file_cfg.status());
+  if (file_cfg->log_file.empty()) {
+    log::SetupStderr(file_cfg->log_level);
+  } else {
+    log::Setup(file_cfg->log_file, file_cfg->log_level, true);
+  }
+  auto git_dirs = queue::FindQueued(root);
+  if (!git_dirs.ok()) return ReportError(git_dirs.status());
+  git::InitLibgit2();
+  size_t total = 0;
+  bool failed = false;
+  for (const auto& git_dir : *git_dirs) {
+    auto drained = [&]() -> Result<size_t> {
+      auto repo = git::Repository::Open(git_dir);
+      if (!repo.ok()) return repo.status();
+      auto cfg = LoadConfig(&*repo, *file_cfg);
+      if (!cfg.ok()) return cfg.status();
+      return Drain(*repo, *cfg);
+    }();
+    if (!drained.ok()) {
+      spdlog::error("drain {} failed: {}", git_dir, drained.status().message());
+      std::cerr << "secretgate: error: " << EscapeControl(git_dir) << ": "
+                << EscapeControl(drained.status().message()) << "\n";
+      failed = true;
+      continue;
+    }
+    total += *drained;
+  }
+  if (!quiet) {
+    std::cout << "drained " << total << " scan-debt entr" << (total == 1 ? "y" : "ies") << " in "
+              << git_dirs->size() << " repositor" << (git_dirs->size() == 1 ? "y" : "ies") << "\n";
+  }
+  return failed ? kExitError : kExitOk;
+}
+
 }  // namespace
 
 int RunDrain(const Argv& argv) {
-  auto args = Args::Parse(argv, {"repo"}, {"help", "quiet"});
+  auto args = Args::Parse(argv, {"repo", "root"}, {"help", "quiet"});
   if (!args.ok()) return ReportError(args.status());
   if (args->Has("help")) {
     std::cout << kDrainHelp;
     return kExitOk;
   }
+  if (!args->positional().empty()) {
+    return ReportError(Status::Invalid("drain takes no positional arguments, got '" +
+                                       EscapeControl(args->positional()[0]) + "' (see --help)"));
+  }
+  if (args->Has("root") && args->Has("repo")) {
+    return ReportError(Status::Invalid("give --repo or --root, not both"));
+  }
+  if (auto root = args->Get("root")) return DrainRoot(*root, args->Has("quiet"));
   auto repo = DiscoverRepository(args->Get("repo").value_or(""));
   if (!repo.ok()) return ReportError(repo.status());
   auto cfg = LoadConfig(&*repo);
@@ -217,7 +253,7 @@ int RunPostReceive(const Argv& argv) {
     git_dir = real;
     std::free(real);
   }
-  if (HasQueuedDebt(git_dir + "/secretgate/debt")) SpawnBackgroundDrain(git_dir);
+  if (queue::HasEntries(queue::QueueDir(git_dir))) SpawnBackgroundDrain(git_dir);
   auto ncfg = notify::LoadConfig(config::ConfigPath(), std::getenv("SECRETGATE_CONFIG") != nullptr);
   // Notifications configured: still no libgit2 unless a git config file could move the store.
   if (ncfg.ok() && ncfg->after_push && !ncfg->empty()) SpawnBackgroundNotifyIfDue(git_dir, nullptr);

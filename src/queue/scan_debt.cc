@@ -1,5 +1,6 @@
 #include "queue/scan_debt.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -10,7 +11,6 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "util/fs.h"
@@ -83,6 +83,53 @@ Status Remove(const std::string& dir, const std::string& id) {
     ::close(dfd);
   }
   return Status::Ok();
+}
+
+std::string QueueDir(const std::string& git_dir) { return git_dir + "/secretgate/debt"; }
+
+bool HasEntries(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return false;
+  bool any = false;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string_view n = e->d_name;
+    if (n.size() > 5 && n.substr(n.size() - 5) == ".json" &&
+        n.find(".tmp.") == std::string_view::npos) {
+      any = true;
+      break;
+    }
+  }
+  ::closedir(d);
+  return any;
+}
+
+Result<std::vector<std::string>> FindQueued(const std::string& root) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return Status::NotFound(root + ": not a directory");
+  std::vector<std::string> out;
+  auto consider = [&out](const fs::path& git_dir) {
+    if (HasEntries(QueueDir(git_dir.string()))) out.push_back(git_dir.lexically_normal().string());
+  };
+  consider(root);
+  consider(fs::path(root) / ".git");
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
+  for (fs::recursive_directory_iterator end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_directory(ec) || it->is_symlink(ec)) continue;
+    const std::string name = it->path().filename().string();
+    // Inside a git directory only its own queue counts: never descend into objects or stores.
+    if (name == "objects" || name == "refs" || name == "secretgate" || name == ".git") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    consider(it->path());
+    consider(it->path() / ".git");
+    if (it.depth() >= 2) it.disable_recursion_pending();
+  }
+  if (ec) return Status::IOError("scanning " + root + ": " + ec.message());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 Result<DrainLock> DrainLock::Acquire(const std::string& dir) {

@@ -29,6 +29,18 @@ Result<std::vector<Debt>> List(const std::string& dir);
 
 Status Remove(const std::string& dir, const std::string& id);
 
+// The queue directory of the repository whose git directory is `git_dir`.
+std::string QueueDir(const std::string& git_dir);
+
+// True when the queue in `dir` holds an entry (a readdir, no parsing: the post-receive hook
+// asks after every push).
+bool HasEntries(const std::string& dir);
+
+// The git directories at or below `root` (bare "<repo>", or "<repo>/.git" of a work tree, at
+// most three levels down, as in /srv/git/owner/repo.git) whose queue holds an entry, sorted.
+// Symbolic links are not followed. NotFound when `root` is not a directory.
+Result<std::vector<std::string>> FindQueued(const std::string& root);
+
 // Holds an exclusive flock on `<dir>/drain.lock` while alive, so that concurrent drains (hook,
 // cron) never scan the same entry at the same time. The kernel drops it if the holder dies.
 class DrainLock {

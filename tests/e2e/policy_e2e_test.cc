@@ -257,6 +257,37 @@ TEST_CASE(
   CHECK(Contains(rej.err, "did not finish within"));
 }
 
+TEST_CASE("drain --root drains every queued repository under a folder, as the drain timer does") {
+  GitServer s;
+  // No post-receive hook: only the --root run may drain the queue.
+  REQUIRE(Sh("rm hooks/post-receive", s.bare()).code == 0);
+  s.SetConfig("timeout = 0.000001");
+  s.Commit({{"k.txt", GithubToken(362) + "\n"}});
+  REQUIRE(s.Push().code == 0);
+  REQUIRE(Sh("ls secretgate/debt/*.json | wc -l", s.bare()).out == "1\n");
+  auto d = s.Sg("drain --root " + Quote(s.root()));
+  CHECK_MESSAGE(d.code == 0, d.err);
+  CHECK(d.out == "drained 1 scan-debt entry in 1 repository\n");
+  CHECK(Alerts(s).size() == 1);
+  CHECK(Sh("ls secretgate/debt/*.json 2>/dev/null | wc -l", s.bare()).out == "0\n");
+  // Nothing left: a second run finds no queued repository.
+  CHECK(s.Sg("drain --root " + Quote(s.root())).out ==
+        "drained 0 scan-debt entries in 0 repositories\n");
+}
+
+TEST_CASE("drain names a missing --root, a --root given with --repo, and a stray argument") {
+  GitServer s;
+  auto missing = s.Sg("drain --root " + Quote(s.root() + "/nope"));
+  CHECK(missing.code == 2);
+  CHECK(Contains(missing.err, s.root() + "/nope: not a directory"));
+  auto both = s.Sg("drain --root " + Quote(s.root()) + " --repo " + Quote(s.bare()));
+  CHECK(both.code == 2);
+  CHECK(Contains(both.err, "give --repo or --root, not both"));
+  auto stray = s.Sg("drain now");
+  CHECK(stray.code == 2);
+  CHECK(Contains(stray.err, "'now'"));
+}
+
 TEST_CASE("the post-receive hook drains the scan debt in the background") {
   GitServer s;
   s.SetConfig("timeout = 0.000001");
