@@ -17,21 +17,6 @@ namespace {
 
 constexpr size_t kOutChunk = size_t{1} << 20;  // alerts list writes its output in pieces this big
 
-constexpr char kHelp[] =
-    "usage: secretgate alerts list [--repo GITDIR | --root DIR] [--state open|resolved]\n"
-    "                              [--secret-type RULE-ID] [--format table|json|csv]\n"
-    "       secretgate alerts show N [--repo GITDIR] [--format text|json]\n"
-    "       secretgate alerts close N --reason REASON [--comment TEXT] [--actor NAME] [--repo "
-    "GITDIR]\n"
-    "       secretgate alerts reopen N [--comment TEXT] [--actor NAME] [--repo GITDIR]\n"
-    "  --repo defaults to the repository of the current directory (as git finds it).\n"
-    "  --root lists the alerts of every repository store under DIR (a server-wide store\n"
-    "         root, or a folder of repositories), and marks each alert whose secret has an\n"
-    "         alert in another repository too (multi_repo; see cross_repo_key).\n"
-    "  REASON: false_positive, used_in_tests, wont_fix or revoked. A comment, once written,\n"
-    "  is kept in the alert's timeline forever. --actor defaults to the OS user.\n"
-    "  Exit 0 on success, 2 on any error (nothing is written then).\n";
-
 // Opens the store of --repo (or the discovered repository) with the configured layout.
 Result<store::Store> OpenRepoStore(const Args& args) {
   auto repo = DiscoverRepository(args.Get("repo").value_or(""));
@@ -269,55 +254,21 @@ int CloseOrReopen(const Args& args, bool close) {
 
 }  // namespace
 
-int RunAlerts(const Argv& argv) {
-  auto args = Args::Parse(
-      argv, {"repo", "root", "state", "secret-type", "format", "reason", "comment", "actor"},
-      {"help"});
-  if (!args.ok()) return ReportError(args.status());
-  if (args->Has("help")) {
-    std::cout << kHelp;
-    return kExitOk;
-  }
-  if (args->positional().empty()) {
-    std::cerr << kHelp;
-    return kExitError;
-  }
+int RunAlerts(const Args& args) {
   log::SetupStderr("warn");
-  const std::string& sub = args->positional()[0];
-  if (sub == "list") return List(*args);
-  if (sub == "show") return Show(*args);
-  if (sub == "close") return CloseOrReopen(*args, true);
-  if (sub == "reopen") return CloseOrReopen(*args, false);
-  std::cerr << "secretgate alerts: unknown subcommand '" << EscapeControl(sub) << "'\n" << kHelp;
-  return kExitError;
+  const std::string& sub = args.positional()[0];
+  if (sub == "list") return List(args);
+  if (sub == "show") return Show(args);
+  return CloseOrReopen(args, sub == "close");
 }
 
-int RunStore(const Argv& argv) {
-  auto args = Args::Parse(argv, {"repo", "actor"}, {"help"});
-  if (!args.ok()) return ReportError(args.status());
-  if (args->Has("help") || args->positional().size() != 1) {
-    (args->Has("help") ? std::cout : std::cerr)
-        << "usage: secretgate store verify [--repo GITDIR]\n"
-           "       secretgate store compact [--repo GITDIR]\n"
-           "       secretgate store repair [--repo GITDIR] [--actor NAME]\n"
-           "  verify checks every record's checksum and the hash chain of the journal and\n"
-           "  reports each problem as FILE:LINE: reason (exit 2 when damaged).\n"
-           "  compact rebuilds the derived index and snapshot from the journal.\n"
-           "  repair mends a damaged journal: the damaged bytes are kept under damaged/, every\n"
-           "  intact record stays, alerts whose records were lost stay open as placeholders, and\n"
-           "  no alert number or event sequence number is ever handed out twice. A missing\n"
-           "  journal is rebuilt from snapshot.bin. Does nothing to a sound store.\n";
-    return args->Has("help") ? kExitOk : kExitError;
-  }
+int RunStore(const Args& args) {
   log::SetupStderr("warn");
-  const std::string& sub = args->positional()[0];
-  if (sub != "verify" && sub != "compact" && sub != "repair") {
-    return ReportError(Status::Invalid("unknown store subcommand '" + EscapeControl(sub) + "'"));
-  }
-  auto st = OpenRepoStore(*args);
+  const std::string& sub = args.positional()[0];
+  auto st = OpenRepoStore(args);
   if (!st.ok()) return ReportError(st.status());
   if (sub == "repair") {
-    auto rep = st->Repair(args->Get("actor").value_or(OsUser()));
+    auto rep = st->Repair(args.Get("actor").value_or(OsUser()));
     if (!rep.ok()) return ReportError(rep.status());
     if (!rep->repaired) {
       std::cout << "nothing to repair: " << st->dir() << " is sound\n";

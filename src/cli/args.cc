@@ -51,4 +51,12 @@ std::vector<std::string> Args::GetAll(const std::string& name) const {
   return out;
 }
 
+std::vector<std::string> Args::OptionNames() const {
+  std::vector<std::string> out;
+  for (const auto& [name, value] : values_) {
+    if (out.empty() || out.back() != name) out.push_back(name);
+  }
+  return out;
+}
+
 }  // namespace sg::cli

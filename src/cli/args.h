@@ -22,6 +22,8 @@ class Args {
   bool Has(const std::string& name) const { return values_.count(name) > 0; }
   std::optional<std::string> Get(const std::string& name) const;
   std::vector<std::string> GetAll(const std::string& name) const;
+  // The options given, each name once, sorted.
+  std::vector<std::string> OptionNames() const;
 
  private:
   std::vector<std::string> positional_;

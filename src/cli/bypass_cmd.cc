@@ -1,4 +1,5 @@
-// secretgate bypass list|approve|deny: review delegated bypass requests from the shell.
+// secretgate bypass list|approve|deny: review delegated bypass requests from the shell (help:
+// cli/command_table.cc).
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -13,16 +14,6 @@
 
 namespace sg::cli {
 namespace {
-
-constexpr char kHelp[] =
-    "usage: secretgate bypass list [--repo GITDIR] [--status pending|approved|denied|expired] "
-    "[--format text|json]\n"
-    "       secretgate bypass approve N [--comment TEXT] [--repo GITDIR]\n"
-    "       secretgate bypass deny N [--comment TEXT] [--repo GITDIR]\n"
-    "  Reviews the bypass requests pushers filed with `git push -o secretgate.bypass-request=why`\n"
-    "  (config bypass = \"request\"). The reviewer is the OS user running this, and may not be\n"
-    "  the requester. An approved request lets the same secrets through for the requester for\n"
-    "  bypass_window days (default 7).\n";
 
 Result<bypass::BypassJournal> OpenJournal(const Args& args, config::Config* cfg_out) {
   auto repo = DiscoverRepository(args.Get("repo").value_or(""));
@@ -51,24 +42,21 @@ void PrintText(const bypass::BypassRequest& r) {
 
 }  // namespace
 
-int RunBypass(const Argv& argv) {
-  auto args = Args::Parse(argv, {"repo", "status", "format", "comment"}, {"help"});
-  if (!args.ok()) return ReportError(args.status());
-  if (auto done = HelpOrUsage(args->Has("help"), !args->positional().empty(), kHelp)) return *done;
+int RunBypass(const Args& args) {
   log::SetupStderr("warn");
-  const auto& pos = args->positional();
+  const auto& pos = args.positional();
   config::Config cfg;
-  auto journal = OpenJournal(*args, &cfg);
+  auto journal = OpenJournal(args, &cfg);
   if (!journal.ok()) return ReportError(journal.status());
   const auto now = std::chrono::system_clock::now();
   if (pos[0] == "list") {
     auto all = journal->List(now);
     if (!all.ok()) return ReportError(all.status());
-    const std::string want = args->Get("status").value_or("");
+    const std::string want = args.Get("status").value_or("");
     nlohmann::ordered_json arr = nlohmann::ordered_json::array();
     for (const auto& r : *all) {
       if (!want.empty() && r.status != want) continue;
-      if (args->Get("format").value_or("text") == "json") {
+      if (args.Get("format").value_or("text") == "json") {
         arr.push_back({{"number", r.number},
                        {"status", r.status},
                        {"requester", r.requester},
@@ -84,29 +72,26 @@ int RunBypass(const Argv& argv) {
         PrintText(r);
       }
     }
-    if (args->Get("format").value_or("text") == "json") {
+    if (args.Get("format").value_or("text") == "json") {
       std::cout << arr.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
                 << "\n";
     }
     return kExitOk;
   }
-  if (pos[0] == "approve" || pos[0] == "deny") {
-    if (pos.size() != 2) return ReportError(Status::Invalid("expected one request number"));
-    char* end = nullptr;
-    long long n = std::strtoll(pos[1].c_str(), &end, 10);
-    if (pos[1].empty() || *end || n <= 0)
-      return ReportError(Status::Invalid("not a request number: '" + EscapeControl(pos[1]) + "'"));
-    bypass::Durations d;
-    d.expiry = std::chrono::seconds(static_cast<int64_t>(cfg.bypass_request_days * 86400));
-    d.window = std::chrono::seconds(static_cast<int64_t>(cfg.bypass_window_days * 86400));
-    auto r = journal->Review(n, pos[0] == "approve", OsUser(), args->Get("comment").value_or(""),
-                             now, d);
-    if (!r.ok()) return ReportError(r.status());
-    std::cout << "bypass request #" << r->number << " " << r->status
-              << (r->valid_until.empty() ? "" : " until " + r->valid_until) << "\n";
-    return kExitOk;
-  }
-  return ReportError(Status::Invalid("unknown bypass subcommand '" + EscapeControl(pos[0]) + "'"));
+  // approve or deny
+  char* end = nullptr;
+  long long n = std::strtoll(pos[1].c_str(), &end, 10);
+  if (pos[1].empty() || *end || n <= 0)
+    return ReportError(Status::Invalid("not a request number: '" + EscapeControl(pos[1]) + "'"));
+  bypass::Durations d;
+  d.expiry = std::chrono::seconds(static_cast<int64_t>(cfg.bypass_request_days * 86400));
+  d.window = std::chrono::seconds(static_cast<int64_t>(cfg.bypass_window_days * 86400));
+  auto r =
+      journal->Review(n, pos[0] == "approve", OsUser(), args.Get("comment").value_or(""), now, d);
+  if (!r.ok()) return ReportError(r.status());
+  std::cout << "bypass request #" << r->number << " " << r->status
+            << (r->valid_until.empty() ? "" : " until " + r->valid_until) << "\n";
+  return kExitOk;
 }
 
 }  // namespace sg::cli

@@ -1,35 +1,25 @@
-// The subcommands: one function each, in one table (cli/main.cc).
+// The subcommands: one function each, called with a command line already checked against the
+// command's row of the command table (cli/help.h, cli/command_table.cc).
 #pragma once
 
-#include <string>
-#include <vector>
+#include "cli/args.h"
 
 namespace sg::cli {
 
-using Argv = std::vector<std::string>;
-
-int RunPreReceive(const Argv& args);
-int RunPostReceive(const Argv& args);
-int RunScan(const Argv& args);
-int RunRules(const Argv& args);
-int RunProtect(const Argv& args);
-int RunUnprotect(const Argv& args);
-int RunAlerts(const Argv& args);
-int RunStore(const Argv& args);
-int RunDrain(const Argv& args);
-int RunNotify(const Argv& args);
-int RunVerify(const Argv& args);
-int RunPartner(const Argv& args);
-int RunServe(const Argv& args);
-int RunTokens(const Argv& args);
-int RunBypass(const Argv& args);
-
-struct Command {
-  const char* name;
-  const char* summary;
-  int (*run)(const Argv&);
-};
-
-const std::vector<Command>& Commands();
+int RunPreReceive(const Args& args);
+int RunPostReceive(const Args& args);
+int RunScan(const Args& args);
+int RunRules(const Args& args);
+int RunProtect(const Args& args);
+int RunUnprotect(const Args& args);
+int RunAlerts(const Args& args);
+int RunStore(const Args& args);
+int RunDrain(const Args& args);
+int RunNotify(const Args& args);
+int RunVerify(const Args& args);
+int RunPartner(const Args& args);
+int RunServe(const Args& args);
+int RunTokens(const Args& args);
+int RunBypass(const Args& args);
 
 }  // namespace sg::cli

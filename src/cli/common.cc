@@ -91,18 +91,6 @@ std::string OsUser() {
   return u ? u : "uid:" + std::to_string(::geteuid());
 }
 
-std::optional<int> HelpOrUsage(bool help_flag, bool has_subcommand, const char* help) {
-  if (help_flag) {
-    std::cout << help;
-    return kExitOk;
-  }
-  if (!has_subcommand) {
-    std::cerr << help;
-    return kExitError;
-  }
-  return std::nullopt;
-}
-
 int ReportError(const Status& status) {
   std::cerr << "secretgate: error: " << status.message() << "\n";
   return kExitError;

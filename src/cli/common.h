@@ -2,7 +2,6 @@
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,10 +36,6 @@ std::string ReadStdin();
 
 // The OS user running this process.
 std::string OsUser();
-
-// For commands with subcommands: with --help prints `help` on stdout and returns kExitOk; without
-// a subcommand prints it on stderr and returns kExitError; otherwise nullopt (go on).
-std::optional<int> HelpOrUsage(bool help_flag, bool has_subcommand, const char* help);
 
 // Prints `status` for a person on stderr ("secretgate: error: ...") and returns kExitError.
 int ReportError(const Status& status);

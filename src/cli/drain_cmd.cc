@@ -32,16 +32,6 @@ extern char** environ;
 namespace sg::cli {
 namespace {
 
-constexpr char kDrainHelp[] =
-    "usage: secretgate drain [--repo GITDIR | --root DIR] [--quiet]\n"
-    "  Scans every entry of the repository's scan-debt queue (objects a push could not scan\n"
-    "  before its deadline), records the findings as alerts, and removes the entry. Safe to\n"
-    "  run from cron and concurrently: drains take turns on a lock.\n"
-    "  --repo   the repository (default: the repository of the current directory)\n"
-    "  --root   every repository under DIR with a queued entry (what secretgate-drain.timer\n"
-    "           runs); logs go to log_file, else to stderr; `notify --root` delivers the alerts\n"
-    "  Exit 0 when the queue is empty afterwards, 2 on error.\n";
-
 // Drains the queue of `repo`; returns the number of entries drained.
 Result<size_t> Drain(const git::Repository& repo, const config::Config& cfg) {
   const std::string dir = queue::QueueDir(repo.git_dir());
@@ -201,22 +191,12 @@ int DrainRoot(const std::string& root, bool quiet) {
 
 }  // namespace
 
-int RunDrain(const Argv& argv) {
-  auto args = Args::Parse(argv, {"repo", "root"}, {"help", "quiet"});
-  if (!args.ok()) return ReportError(args.status());
-  if (args->Has("help")) {
-    std::cout << kDrainHelp;
-    return kExitOk;
-  }
-  if (!args->positional().empty()) {
-    return ReportError(Status::Invalid("drain takes no positional arguments, got '" +
-                                       EscapeControl(args->positional()[0]) + "' (see --help)"));
-  }
-  if (args->Has("root") && args->Has("repo")) {
+int RunDrain(const Args& args) {
+  if (args.Has("root") && args.Has("repo")) {
     return ReportError(Status::Invalid("give --repo or --root, not both"));
   }
-  if (auto root = args->Get("root")) return DrainRoot(*root, args->Has("quiet"));
-  auto repo = DiscoverRepository(args->Get("repo").value_or(""));
+  if (auto root = args.Get("root")) return DrainRoot(*root, args.Has("quiet"));
+  auto repo = DiscoverRepository(args.Get("repo").value_or(""));
   if (!repo.ok()) return ReportError(repo.status());
   auto cfg = LoadConfig(&*repo);
   if (!cfg.ok()) return ReportError(cfg.status());
@@ -228,22 +208,13 @@ int RunDrain(const Argv& argv) {
     return ReportError(drained.status());
   }
   if (*drained > 0) SpawnBackgroundNotifyIfDue(repo->git_dir(), &*cfg);
-  if (!args->Has("quiet"))
+  if (!args.Has("quiet"))
     std::cout << "drained " << *drained << " scan-debt entr" << (*drained == 1 ? "y" : "ies")
               << "\n";
   return kExitOk;
 }
 
-int RunPostReceive(const Argv& argv) {
-  auto args = Args::Parse(argv, {"hook-dir"}, {"help"});
-  if (!args.ok()) return ReportError(args.status());
-  if (args->Has("help")) {
-    std::cout << "usage: secretgate post-receive [--hook-dir DIR] < ref-updates\n"
-                 "  Run by git after a push is accepted: starts `secretgate drain` in the\n"
-                 "  background when the push left objects unscanned, and `secretgate notify`\n"
-                 "  when notifications are due, then runs chained hooks.\n";
-    return kExitOk;
-  }
+int RunPostReceive(const Args& args) {
   std::string input = ReadStdin();
   // The common case (nothing queued, no notifications configured) must cost next to nothing:
   // no libgit2 (its start-up alone parses a CA bundle), no git config; plain files only.
@@ -257,7 +228,7 @@ int RunPostReceive(const Argv& argv) {
   auto ncfg = notify::LoadConfig(config::ConfigPath(), std::getenv("SECRETGATE_CONFIG") != nullptr);
   // Notifications configured: still no libgit2 unless a git config file could move the store.
   if (ncfg.ok() && ncfg->after_push && !ncfg->empty()) SpawnBackgroundNotifyIfDue(git_dir, nullptr);
-  return RunChainedHooks("post-receive", args->Get("hook-dir").value_or(""), git_dir, input);
+  return RunChainedHooks("post-receive", args.Get("hook-dir").value_or(""), git_dir, input);
 }
 
 }  // namespace sg::cli

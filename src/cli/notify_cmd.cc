@@ -21,23 +21,6 @@
 namespace sg::cli {
 namespace {
 
-constexpr char kHelp[] =
-    "usage: secretgate notify [--repo GITDIR | --root DIR | --store DIR] [--retry-now] [--quiet]\n"
-    "       secretgate notify --status [--repo GITDIR | --root DIR | --store DIR]\n"
-    "                         [--format text|json]\n"
-    "  Delivers every alert event recorded since the last run to the [[webhooks]] and\n"
-    "  [[commands]] of the config file, and new secrets to configured [partners.*]\n"
-    "  endpoints. A failed delivery is retried on a later run with exponential backoff\n"
-    "  (--retry-now tries failing sinks at once); nothing is dropped or skipped.\n"
-    "  Safe from cron and concurrently: each sink is delivered by one run at a time.\n"
-    "  --repo   one repository's store (default: the repository of the current directory)\n"
-    "  --root   every store under DIR (a server-wide store_root, or a folder of repositories)\n"
-    "  --store  the one alert store in DIR (what the post-receive hook passes)\n"
-    "  --log    log to FILE (default: log_file, else the repository's secretgate.log)\n"
-    "  --status what is pending and failing, per store and sink (delivers nothing)\n"
-    "  Exit 0 when everything due was delivered, 1 when a delivery failed (it will be\n"
-    "  retried), 2 on error (bad config, damaged store).\n";
-
 struct Target {
   std::string store_dir;
   std::string partner_key;
@@ -209,18 +192,8 @@ std::optional<DueNotify> NotifyDueAfterPush(const std::string& git_dir, const co
   return DueNotify{target->store_dir, log_file};
 }
 
-int RunNotify(const Argv& argv) {
-  auto args = Args::Parse(argv, {"repo", "root", "store", "log", "format"},
-                          {"help", "status", "retry-now", "quiet"});
-  if (!args.ok()) return ReportError(args.status());
-  if (args->Has("help")) {
-    std::cout << kHelp;
-    return kExitOk;
-  }
-  if (!args->positional().empty()) {
-    return ReportError(Status::Invalid("notify takes no positional arguments (see --help)"));
-  }
-  const std::string format = args->Get("format").value_or("text");
+int RunNotify(const Args& args) {
+  const std::string format = args.Get("format").value_or("text");
   if (format != "text" && format != "json") {
     return ReportError(Status::Invalid("--format must be text or json, not '" + format + "'"));
   }
@@ -228,9 +201,9 @@ int RunNotify(const Argv& argv) {
   if (!ncfg.ok()) return ReportError(ncfg.status());
   config::Config cfg;
   std::string git_dir;
-  auto targets = Targets(*args, *ncfg, &cfg, &git_dir);
+  auto targets = Targets(args, *ncfg, &cfg, &git_dir);
   if (!targets.ok()) return ReportError(targets.status());
-  if (auto log_file = args->Get("log")) {
+  if (auto log_file = args.Get("log")) {
     log::Setup(*log_file, cfg.log_level, false);
   } else if (!cfg.log_file.empty()) {
     log::Setup(cfg.log_file, cfg.log_level, false);
@@ -239,9 +212,9 @@ int RunNotify(const Argv& argv) {
   } else {
     log::SetupStderr("warn");
   }
-  if (args->Has("status")) return PrintStatus(*targets, *ncfg, format);
+  if (args.Has("status")) return PrintStatus(*targets, *ncfg, format);
 
-  const bool quiet = args->Has("quiet");
+  const bool quiet = args.Has("quiet");
   if (ncfg->empty()) {
     if (!quiet)
       std::cout << "no webhooks, commands or partner endpoints configured in " << ncfg->source
@@ -254,7 +227,7 @@ int RunNotify(const Argv& argv) {
   for (const auto& t : *targets) {
     ApplyPendingForStoreDir(t.store_dir, cfg);  // what pushes could not record is due too
     notify::RunOptions options;
-    options.retry_now = args->Has("retry-now");
+    options.retry_now = args.Has("retry-now");
     options.partner_key_path = t.partner_key;
     auto outcome = notify::NotifyStore(*ncfg, t.store_dir, sinks, options);
     // A run started by a later push finds the sinks busy while this one delivers and leaves

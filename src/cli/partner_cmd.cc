@@ -11,41 +11,20 @@
 #include "store/event.h"
 
 namespace sg::cli {
-namespace {
-
-constexpr char kHelp[] =
-    "usage: secretgate partner key [--repo GITDIR | --key FILE] [--format text|json]\n"
-    "  Prints the public key (PEM) that signs partner notifications, and its identifier\n"
-    "  (hex SHA-256 of the DER public key, sent as Secretgate-Public-Key-Identifier).\n"
-    "  The key pair is created on first use: `notify.partner_key` in the config file, else\n"
-    "  partner-key.pem in the store root of the repository (or of `store_root`).\n";
-
-}  // namespace
-
-int RunPartner(const Argv& argv) {
-  auto args = Args::Parse(argv, {"repo", "key", "format"}, {"help"});
-  if (!args.ok()) return ReportError(args.status());
-  if (args->Has("help")) {
-    std::cout << kHelp;
-    return kExitOk;
-  }
-  if (args->positional().size() != 1 || args->positional()[0] != "key") {
-    std::cerr << kHelp;
-    return kExitError;
-  }
-  const std::string format = args->Get("format").value_or("text");
+int RunPartner(const Args& args) {
+  const std::string format = args.Get("format").value_or("text");
   if (format != "text" && format != "json") {
     return ReportError(Status::Invalid("--format must be text or json, not '" + format + "'"));
   }
   log::SetupStderr("warn");
-  std::string path = args->Get("key").value_or("");
+  std::string path = args.Get("key").value_or("");
   if (path.empty()) {
     auto ncfg =
         notify::LoadConfig(config::ConfigPath(), std::getenv("SECRETGATE_CONFIG") != nullptr);
     if (!ncfg.ok()) return ReportError(ncfg.status());
     path = ncfg->partner_key;
     if (path.empty()) {
-      auto repo = DiscoverRepository(args->Get("repo").value_or(""));
+      auto repo = DiscoverRepository(args.Get("repo").value_or(""));
       if (!repo.ok()) return ReportError(repo.status());
       auto cfg = LoadConfig(&*repo);
       if (!cfg.ok()) return ReportError(cfg.status());

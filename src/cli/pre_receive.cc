@@ -61,20 +61,11 @@ std::string Summary(const std::vector<git::RefUpdate>& updates) {
 
 }  // namespace
 
-int RunPreReceive(const Argv& argv) {
+int RunPreReceive(const Args& args) {
   const auto start = Clock::now();
-  auto args = Args::Parse(argv, {"hook-dir"}, {"help"});
-  if (!args.ok()) return ReportError(args.status());
-  if (args->Has("help")) {
-    std::cout << "usage: secretgate pre-receive [--hook-dir DIR] < ref-updates\n"
-                 "  Run by git as the pre-receive hook (see `secretgate protect`). Reads\n"
-                 "  '<old> <new> <ref>' lines, scans the pushed objects in git's quarantine,\n"
-                 "  records alerts, exits 0 to accept or 1 to reject.\n";
-    return kExitOk;
-  }
   // stderr is the pusher's until the log file is set up: nothing is logged there meanwhile.
   log::Setup("", "info", false);
-  const std::string hook_dir = args->Get("hook-dir").value_or("");
+  const std::string hook_dir = args.Get("hook-dir").value_or("");
   const std::string input = ReadStdin();
 
   bool fail_closed = false;

@@ -22,23 +22,6 @@ extern char** environ;
 namespace sg::cli {
 namespace {
 
-constexpr char kHelp[] =
-    "usage: secretgate protect --repo PATH\n"
-    "       secretgate protect --hooks-path DIR\n"
-    "       secretgate unprotect --repo PATH\n"
-    "       secretgate unprotect --hooks-path DIR\n"
-    "  --repo PATH        install the pre-receive and post-receive hooks into one repository\n"
-    "                     (bare, or the .git of a work tree) and set receive.advertisePushOptions\n"
-    "  --hooks-path DIR   install the hooks into DIR and point every repository on the host at\n"
-    "                     it with `git config --system core.hooksPath DIR`; DIR also gets shims\n"
-    "                     that run each repository's own update, post-update,\n"
-    "                     reference-transaction and proc-receive hooks, which core.hooksPath\n"
-    "                     would silence (gitolite's branch permissions live in its update hook)\n"
-    "  An existing hook is never overwritten: it is renamed NAME.secretgate-chained and runs\n"
-    "  after secretgate accepts. Running protect again is harmless. unprotect removes the\n"
-    "  shims, puts the renamed hooks back and restores the git config protect changed, as\n"
-    "  recorded in DIR/.secretgate-protect.json.\n";
-
 constexpr char kManifest[] = ".secretgate-protect.json";
 // Server-side hooks that core.hooksPath silences and a shim can hand on exactly (same argv,
 // stdin, stdout, exit status). pre-receive and post-receive are secretgate's own and chain in
@@ -309,25 +292,17 @@ int Unprotect(const Args& args) {
   return kExitOk;
 }
 
-int Run(const Argv& argv, bool protect) {
-  auto args = Args::Parse(argv, {"repo", "hooks-path"}, {"help"});
-  if (!args.ok()) return ReportError(args.status());
-  if (args->Has("help")) {
-    std::cout << kHelp;
-    return kExitOk;
+int Run(const Args& args, bool protect) {
+  if (args.Has("repo") == args.Has("hooks-path")) {
+    return ReportError(Status::Invalid(std::string(protect ? "protect" : "unprotect") +
+                                       ": give exactly one of --repo PATH and --hooks-path DIR"));
   }
-  if (args->Has("repo") == args->Has("hooks-path") || !args->positional().empty()) {
-    std::cerr << "secretgate " << (protect ? "protect" : "unprotect")
-              << ": give exactly one of --repo PATH and --hooks-path DIR\n"
-              << kHelp;
-    return kExitError;
-  }
-  return protect ? Protect(*args) : Unprotect(*args);
+  return protect ? Protect(args) : Unprotect(args);
 }
 
 }  // namespace
 
-int RunProtect(const Argv& argv) { return Run(argv, true); }
-int RunUnprotect(const Argv& argv) { return Run(argv, false); }
+int RunProtect(const Args& args) { return Run(args, true); }
+int RunUnprotect(const Args& args) { return Run(args, false); }
 
 }  // namespace sg::cli

@@ -1,4 +1,4 @@
-// secretgate rules check [PATHS...]
+// secretgate rules check|list|compile|import-gitleaks (help: cli/command_table.cc).
 #include <chrono>
 #include <iomanip>
 #include <iostream>
@@ -13,32 +13,8 @@
 
 namespace sg::cli {
 
-namespace {
-constexpr char kHelp[] =
-    "usage: secretgate rules check [PATHS...]\n"
-    "  Loads, validates and compiles every rule in PATHS (rule files or directories; default:\n"
-    "  the configured rules), runs each rule's examples (each must match) and\n"
-    "  negative_examples (none may match), and reports every problem as FILE:LINE: reason.\n"
-    "  Exit 0 when all rules are valid, 1 when any problem was found, 2 on usage errors.\n"
-    "  --gitleaks FILE   also translate a gitleaks config (repeatable) and check the result\n"
-    "usage: secretgate rules list [PATHS...] [--gitleaks FILE]\n"
-    "  Prints id, confidence, provider and name of every rule.\n"
-    "usage: secretgate rules compile\n"
-    "  Compiles the configured rules into the cache (install.sh runs it as root so that the\n"
-    "  first push after an install or a rules update does not pay for the compile).\n"
-    "usage: secretgate rules import-gitleaks FILE\n"
-    "  Shows how a gitleaks config translates: the rules used, and every rule or feature\n"
-    "  that is not, with the reason. Use it in config.toml with gitleaks_configs = [FILE].\n";
-}
-
-int RunRules(const Argv& argv) {
-  auto args = Args::Parse(argv, {"gitleaks"}, {"help"});
-  if (!args.ok()) return ReportError(args.status());
-  if (args->Has("help") || args->positional().empty()) {
-    std::cout << kHelp;
-    return args->Has("help") ? kExitOk : kExitError;
-  }
-  std::string sub = args->positional()[0];
+int RunRules(const Args& args) {
+  std::string sub = args.positional()[0];
   if (sub == "compile") {
     log::SetupStderr("warn");
     auto cfg = LoadConfig(nullptr);
@@ -51,13 +27,9 @@ int RunRules(const Argv& argv) {
     return kExitOk;
   }
   if (sub == "import-gitleaks") {
-    if (args->positional().size() != 2) {
-      std::cerr << kHelp;
-      return kExitError;
-    }
     log::SetupStderr("warn");
     rules::LoadResult loaded;
-    rules::GitleaksReport report = rules::ImportGitleaks(args->positional()[1], loaded);
+    rules::GitleaksReport report = rules::ImportGitleaks(args.positional()[1], loaded);
     for (const auto& e : loaded.errors) std::cout << "error: " << e.ToString() << "\n";
     for (const auto& r : loaded.set.rules) std::cout << "translated: " << r.id << "\n";
     for (const auto& u : report.untranslated) std::cout << "not translated: " << u << "\n";
@@ -66,19 +38,15 @@ int RunRules(const Argv& argv) {
               << " not translated\n";
     return loaded.ok() ? kExitOk : kExitFound;
   }
-  if (sub != "check" && sub != "list") {
-    std::cerr << "secretgate rules: unknown subcommand '" << sub << "'\n" << kHelp;
-    return kExitError;
-  }
   log::SetupStderr("warn");
-  std::vector<std::string> paths(args->positional().begin() + 1, args->positional().end());
+  std::vector<std::string> paths(args.positional().begin() + 1, args.positional().end());
   if (paths.empty()) {
     auto cfg = LoadConfig(nullptr);
     if (!cfg.ok()) return ReportError(cfg.status());
     paths = RuleSources(*cfg);
   }
   rules::LoadResult loaded = rules::LoadRules(paths);
-  for (const auto& g : args->GetAll("gitleaks")) {
+  for (const auto& g : args.GetAll("gitleaks")) {
     rules::GitleaksReport report = rules::ImportGitleaks(g, loaded);
     for (const auto& u : report.untranslated) std::cout << g << ": not translated: " << u << "\n";
   }

@@ -1,5 +1,6 @@
 // secretgate scan PATH: a repository's history (or a range of it) or a directory, for audits
-// and CI jobs. Output formats are sinks in report/; baselines in cli/baseline.
+// and CI jobs (help: cli/command_table.cc). Output formats are sinks in report/; baselines in
+// cli/baseline.
 #include <spdlog/spdlog.h>
 
 #include <fstream>
@@ -21,35 +22,6 @@
 namespace sg::cli {
 
 namespace {
-constexpr char kHelp[] =
-    "usage: secretgate scan PATH [options]\n"
-    "  PATH is a git repository (every blob, commit message and tag message of its object\n"
-    "  database is scanned once; blobs with findings are placed at the first commit and path\n"
-    "  that hold them) or a plain directory or file. Findings in a repository are recorded as\n"
-    "  alerts unless --no-store. Exit 0 when nothing (or only baselined findings) is found, 1\n"
-    "  when new secrets are found, 2 on error.\n"
-    "  --format FMT          text (default), json, sarif (SARIF 2.1.0) or csv\n"
-    "  --report FILE         write the report to FILE instead of stdout\n"
-    "  --range A..B          only what the commits reachable from B and not from A add\n"
-    "  --branch REF          only what the commits REF reaches add (with --since: newer ones)\n"
-    "  --since DATE          only commits made at or after DATE (YYYY-MM-DD[THH:MM[:SS]][Z],\n"
-    "                        or @UNIXSECONDS)\n"
-    "  --baseline WHAT       store (default when the repository has an alert store: findings\n"
-    "                        whose alert is resolved do not count), none, or a baseline FILE\n"
-    "                        written by --write-baseline\n"
-    "  --write-baseline FILE write every finding of this scan to FILE as keyed hashes\n"
-    "  --baseline-key FILE   the key of baseline files (default $SECRETGATE_BASELINE_KEY, else\n"
-    "                        ~/.config/secretgate/baseline.key, created on first write)\n"
-    "  --no-store            do not record alerts\n"
-    "  --all-locations       text: every location of each secret (default: the first, and the\n"
-    "                        number of further ones); JSON always has every location\n"
-    "  --rules PATH          rule file or directory to use instead of the configured rules\n"
-    "  --threads N           reader threads (default: one per core)\n"
-    "  --progress WHEN       auto (default: a progress line on stderr after 2 s when stderr is\n"
-    "                        a terminal), always or never\n"
-    "  json: {\"findings\":[{rule_id, secret_type_display_name, path, start_line, end_line,\n"
-    "  start_column, end_column, commit_sha, blob_sha, secret_redacted, location_type?,\n"
-    "  encoding? (\"base64\" when found by decoding)}]}\n";
 
 // Findings the baseline accepts, by detection index.
 Result<std::vector<bool>> Baselined(
@@ -93,30 +65,17 @@ Result<std::vector<bool>> Baselined(
 
 }  // namespace
 
-int RunScan(const Argv& argv) {
-  auto args = Args::Parse(argv,
-                          {"format", "rules", "threads", "report", "range", "branch", "since",
-                           "baseline", "write-baseline", "baseline-key", "progress"},
-                          {"help", "no-store", "all-locations"});
-  if (!args.ok()) return ReportError(args.status());
-  if (args->Has("help")) {
-    std::cout << kHelp;
-    return kExitOk;
-  }
-  if (args->positional().size() != 1) {
-    std::cerr << kHelp;
-    return kExitError;
-  }
-  const std::string format = args->Get("format").value_or("text");
+int RunScan(const Args& args) {
+  const std::string format = args.Get("format").value_or("text");
   if (format != "text" && format != "json" && format != "sarif" && format != "csv") {
     return ReportError(Status::Invalid("--format must be text, json, sarif or csv, not '" +
                                        EscapeControl(format) + "'"));
   }
-  const std::string progress_when = args->Get("progress").value_or("auto");
+  const std::string progress_when = args.Get("progress").value_or("auto");
   if (progress_when != "auto" && progress_when != "always" && progress_when != "never") {
     return ReportError(Status::Invalid("--progress must be auto, always or never"));
   }
-  const std::string path = args->positional()[0];
+  const std::string path = args.positional()[0];
   if (!PathExists(path)) return ReportError(Status::NotFound("no such file or directory: " + path));
   log::SetupStderr("warn");
 
@@ -133,9 +92,9 @@ int RunScan(const Argv& argv) {
     }
   }
   git::CommitSelection selection;
-  selection.range = args->Get("range").value_or("");
-  selection.branch = args->Get("branch").value_or("");
-  if (auto since = args->Get("since")) {
+  selection.range = args.Get("range").value_or("");
+  selection.branch = args.Get("branch").value_or("");
+  if (auto since = args.Get("since")) {
     auto t = git::ParseSince(*since);
     if (!t.ok()) return ReportError(t.status());
     selection.since = *t;
@@ -146,12 +105,12 @@ int RunScan(const Argv& argv) {
   }
   auto cfg = LoadConfig(repo ? &*repo : nullptr);
   if (!cfg.ok()) return ReportError(cfg.status());
-  if (args->Has("rules")) {
-    cfg->rules = args->GetAll("rules");
+  if (args.Has("rules")) {
+    cfg->rules = args.GetAll("rules");
     cfg->rules_set = true;
   }
-  const bool will_record = repo && cfg->store && !args->Has("no-store");
-  const std::string baseline_mode = args->Get("baseline").value_or(repo ? "store" : "none");
+  const bool will_record = repo && cfg->store && !args.Has("no-store");
+  const std::string baseline_mode = args.Get("baseline").value_or(repo ? "store" : "none");
   if (baseline_mode != "store" && baseline_mode != "none" && !PathExists(baseline_mode)) {
     return ReportError(Status::NotFound("--baseline: no such file: " + baseline_mode));
   }
@@ -161,7 +120,7 @@ int RunScan(const Argv& argv) {
   inspect::ScanOptions options;
   options.max_blob_size = cfg->max_blob_size;
   options.exclude_paths = cfg->exclude_paths;
-  if (auto t = args->Get("threads")) {
+  if (auto t = args.Get("threads")) {
     char* end = nullptr;
     long v = std::strtol(t->c_str(), &end, 10);
     if (end == t->c_str() || *end || v < 1 || v > 256) {
@@ -209,7 +168,7 @@ int RunScan(const Argv& argv) {
     outcomes = std::move(recorded.outcomes);
   }
   auto baselined =
-      Baselined(baseline_mode, args->Get("baseline-key"), ds, outcomes, repo, *cfg, will_record);
+      Baselined(baseline_mode, args.Get("baseline-key"), ds, outcomes, repo, *cfg, will_record);
   if (!baselined.ok()) return ReportError(baselined.status());
   std::vector<const inspect::Detection*> shown, accepted, all;
   for (size_t i = 0; i < ds.size(); ++i) {
@@ -217,8 +176,8 @@ int RunScan(const Argv& argv) {
     all.push_back(&ds[i]);
     ((*baselined)[i] ? accepted : shown).push_back(&ds[i]);
   }
-  if (auto file = args->Get("write-baseline")) {
-    auto key = LoadBaselineKey(args->Get("baseline-key"), true);
+  if (auto file = args.Get("write-baseline")) {
+    auto key = LoadBaselineKey(args.Get("baseline-key"), true);
     if (!key.ok()) return ReportError(key.status());
     Status s = WriteBaseline(*file, *key, all);
     if (!s.ok()) return ReportError(s);
@@ -227,11 +186,11 @@ int RunScan(const Argv& argv) {
   std::string out = format == "json"    ? report::ScanJson(shown)
                     : format == "sarif" ? report::ScanSarif(shown, accepted)
                     : format == "csv"   ? report::ScanCsv(shown, accepted)
-                                        : report::ScanText(shown, args->Has("all-locations"));
+                                        : report::ScanText(shown, args.Has("all-locations"));
   if (format == "text" && !accepted.empty()) {
     out += std::to_string(accepted.size()) + " more in the baseline (not shown)\n";
   }
-  if (auto file = args->Get("report")) {
+  if (auto file = args.Get("report")) {
     Status s = WriteFileAtomic(*file, out, 0644);
     if (!s.ok()) return ReportError(s);
     std::cout << shown.size() << " finding" << (shown.size() == 1 ? "" : "s") << ", "

@@ -1,4 +1,5 @@
-// secretgate serve: the REST API and the triage page over the alert stores under a root.
+// secretgate serve: the REST API and the triage page over the alert stores under a root
+// (help: cli/command_table.cc).
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -25,18 +26,6 @@ Result<std::string> ServerDir(const Args& args);  // tokens_cmd.cc
 
 namespace {
 
-constexpr char kHelp[] =
-    "usage: secretgate serve [--root DIR] [--listen ADDR:PORT] [--url URL] [--server-dir DIR]\n"
-    "                        [--threads N] [--log-file FILE] [--secure-cookie] [--port-file FILE]\n"
-    "  Serves GitHub's secret-scanning REST API (/api/v3/...) and the triage page for the\n"
-    "  repositories under --root (owner/repo is DIR/owner/repo.git; default /srv/git).\n"
-    "  --listen   address and port (default 127.0.0.1:8490; port 0 picks a free one)\n"
-    "  --url      the external URL people use (default serve_url, else http://ADDR:PORT);\n"
-    "             names alerts in url/html_url and Link headers\n"
-    "  --secure-cookie  mark the session cookie Secure (when TLS ends at a proxy)\n"
-    "  --port-file      write the port listened on to FILE (for scripts and tests)\n"
-    "  Stops cleanly on SIGINT or SIGTERM.\n";
-
 Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& s) {
   size_t colon = s.rfind(':');
   if (colon == std::string::npos)
@@ -54,30 +43,22 @@ Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& s) {
 
 }  // namespace
 
-int RunServe(const Argv& argv) {
-  auto args =
-      Args::Parse(argv, {"root", "listen", "url", "server-dir", "threads", "log-file", "port-file"},
-                  {"help", "secure-cookie"});
-  if (!args.ok()) return ReportError(args.status());
-  if (args->Has("help")) {
-    std::cout << kHelp;
-    return kExitOk;
-  }
+int RunServe(const Args& args) {
   auto file_cfg = LoadConfigFile();
   if (!file_cfg.ok()) return ReportError(file_cfg.status());
-  const std::string log_file = args->Get("log-file").value_or(file_cfg->log_file);
+  const std::string log_file = args.Get("log-file").value_or(file_cfg->log_file);
   if (log_file.empty()) {
     log::SetupStderr(file_cfg->log_level);
   } else if (log::Setup(log_file, file_cfg->log_level, true).empty()) {
     std::cerr << "secretgate: warning: cannot open the log file " << log_file
               << "; logging to stderr\n";
   }
-  const std::string root = args->Get("root").value_or("/srv/git");
+  const std::string root = args.Get("root").value_or("/srv/git");
   if (!IsDirectory(root))
     return ReportError(Status::NotFound("--root " + root + " is not a directory"));
-  auto listen = ParseListen(args->Get("listen").value_or("127.0.0.1:8490"));
+  auto listen = ParseListen(args.Get("listen").value_or("127.0.0.1:8490"));
   if (!listen.ok()) return ReportError(listen.status());
-  auto dir = ServerDir(*args);
+  auto dir = ServerDir(args);
   if (!dir.ok()) return ReportError(dir.status());
   auto tokens = auth::TokenStore::Open(*dir, true);
   if (!tokens.ok()) return ReportError(tokens.status());
@@ -102,7 +83,7 @@ int RunServe(const Argv& argv) {
         return std::optional<store::Store>(std::move(*st));
       });
   server::Limits limits;
-  if (auto t = args->Get("threads")) {
+  if (auto t = args.Get("threads")) {
     unsigned n = 0;
     auto [p, ec] = std::from_chars(t->data(), t->data() + t->size(), n);
     if (ec != std::errc() || p != t->data() + t->size() || n < 1 || n > 256) {
@@ -119,7 +100,7 @@ int RunServe(const Argv& argv) {
   signal(SIGPIPE, SIG_IGN);
 
   server::AppOptions opts;
-  opts.secure_cookie = args->Has("secure-cookie");
+  opts.secure_cookie = args.Has("secure-cookie");
   opts.bypass.expiry =
       std::chrono::seconds(static_cast<int64_t>(file_cfg->bypass_request_days * 86400));
   opts.bypass.window =
@@ -141,10 +122,10 @@ int RunServe(const Argv& argv) {
   const std::string local =
       "http://" + (v6 ? "[" + listen->first + "]" : listen->first) + ":" + std::to_string(port);
   opts.base_url =
-      args->Get("url").value_or(file_cfg->serve_url.empty() ? local : file_cfg->serve_url);
+      args.Get("url").value_or(file_cfg->serve_url.empty() ? local : file_cfg->serve_url);
   app = std::make_unique<server::App>(catalog, **tokens, opts);
   ready.store(app.get());
-  if (auto pf = args->Get("port-file")) {
+  if (auto pf = args.Get("port-file")) {
     if (Status s = WriteFileAtomic(*pf, std::to_string(port) + "\n", 0644); !s.ok())
       return ReportError(s);
   }

@@ -1,4 +1,5 @@
-// secretgate tokens create|list|revoke: the API tokens of `secretgate serve`.
+// secretgate tokens create|list|revoke: the API tokens of `secretgate serve` (help:
+// cli/command_table.cc).
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -11,21 +12,6 @@
 #include "util/text.h"
 
 namespace sg::cli {
-namespace {
-
-constexpr char kHelp[] =
-    "usage: secretgate tokens create NAME --role read|triage|admin [--repos GLOB[,GLOB...]]\n"
-    "       secretgate tokens list [--format text|json]\n"
-    "       secretgate tokens revoke ID\n"
-    "  common: [--server-dir DIR] (default: server_dir in the config, else "
-    "/var/lib/secretgate/server)\n"
-    "  NAME is the user every change made with the token is recorded under.\n"
-    "  read: see alerts; triage: also close/reopen alerts and review bypass requests;\n"
-    "  admin: also list and revoke tokens over the API.\n"
-    "  --repos limits the token to repositories matching a glob over owner/repo (default */*).\n"
-    "  create prints the token on stdout, once: only its SHA-256 is stored.\n";
-
-}  // namespace
 
 Result<std::string> ServerDir(const Args& args) {
   if (auto d = args.Get("server-dir")) return *d;
@@ -34,22 +20,18 @@ Result<std::string> ServerDir(const Args& args) {
   return cfg->server_dir.empty() ? std::string(config::kDefaultServerDir) : cfg->server_dir;
 }
 
-int RunTokens(const Argv& argv) {
-  auto args = Args::Parse(argv, {"role", "repos", "server-dir", "format"}, {"help"});
-  if (!args.ok()) return ReportError(args.status());
-  if (auto done = HelpOrUsage(args->Has("help"), !args->positional().empty(), kHelp)) return *done;
+int RunTokens(const Args& args) {
   log::SetupStderr("warn");
-  const auto& pos = args->positional();
+  const auto& pos = args.positional();
   const std::string& sub = pos[0];
-  auto dir = ServerDir(*args);
+  auto dir = ServerDir(args);
   if (!dir.ok()) return ReportError(dir.status());
   auto store = auth::TokenStore::Open(*dir, sub == "create");
   if (!store.ok()) return ReportError(store.status());
   if (sub == "create") {
-    if (pos.size() != 2) return ReportError(Status::Invalid("expected one NAME (see --help)"));
-    auto role = auth::ParseRole(args->Get("role").value_or(""));
+    auto role = auth::ParseRole(args.Get("role").value_or(""));
     if (!role) return ReportError(Status::Invalid("--role must be read, triage or admin"));
-    auto c = (*store)->Create(pos[1], *role, server::SplitComma(args->Get("repos").value_or("")));
+    auto c = (*store)->Create(pos[1], *role, server::SplitComma(args.Get("repos").value_or("")));
     if (!c.ok()) return ReportError(c.status());
     std::cerr << "token " << c->token.id << " for " << c->token.name << " ("
               << auth::RoleName(c->token.role) << ", repositories "
@@ -60,7 +42,7 @@ int RunTokens(const Argv& argv) {
   if (sub == "list") {
     auto all = (*store)->List();
     if (!all.ok()) return ReportError(all.status());
-    if (args->Get("format").value_or("text") == "json") {
+    if (args.Get("format").value_or("text") == "json") {
       nlohmann::ordered_json arr = nlohmann::ordered_json::array();
       for (const auto& t : *all) {
         arr.push_back(
@@ -82,15 +64,11 @@ int RunTokens(const Argv& argv) {
     }
     return kExitOk;
   }
-  if (sub == "revoke") {
-    if (pos.size() != 2)
-      return ReportError(Status::Invalid("expected one token ID (see `tokens list`)"));
-    Status s = (*store)->Revoke(pos[1]);
-    if (!s.ok()) return ReportError(s);
-    std::cout << "token " << pos[1] << " revoked\n";
-    return kExitOk;
-  }
-  return ReportError(Status::Invalid("unknown tokens subcommand '" + EscapeControl(sub) + "'"));
+  // revoke
+  Status s = (*store)->Revoke(pos[1]);
+  if (!s.ok()) return ReportError(s);
+  std::cout << "token " << pos[1] << " revoked\n";
+  return kExitOk;
 }
 
 }  // namespace sg::cli

@@ -17,35 +17,21 @@
 namespace sg::cli {
 namespace {
 
-constexpr char kHelp[] =
-    "usage: secretgate verify (N | --all) [--repo GITDIR] [--actor NAME]\n"
-    "  Runs the verifier configured for the provider of alert N (or of every alert, --all)\n"
-    "  and records its validity: active, inactive or unknown. A verifier needs the plain\n"
-    "  secret: it is there with store_secrets = true, or while a partner notification for\n"
-    "  the alert is still undelivered; otherwise the validity is recorded as unknown.\n"
-    "  Never run by the hook. Exit 0 when every alert was checked, 2 on error.\n";
-
 constexpr char kNoSecret[] =
     "the plain secret is not available (store_secrets = false, and no undelivered partner "
     "hand-off holds it)";
 
 }  // namespace
 
-int RunVerify(const Argv& argv) {
-  auto args = Args::Parse(argv, {"repo", "actor"}, {"help", "all"});
-  if (!args.ok()) return ReportError(args.status());
-  if (args->Has("help")) {
-    std::cout << kHelp;
-    return kExitOk;
-  }
-  const bool all = args->Has("all");
-  if (all == (args->positional().size() == 1) || args->positional().size() > 1) {
-    std::cerr << kHelp;
-    return kExitError;
+int RunVerify(const Args& args) {
+  const bool all = args.Has("all");
+  if (all == (args.positional().size() == 1)) {
+    return ReportError(Status::Invalid(all ? "give an alert number N or --all, not both"
+                                           : "missing N: give an alert number or --all"));
   }
   int64_t number = 0;
   if (!all) {
-    const std::string& s = args->positional()[0];
+    const std::string& s = args.positional()[0];
     char* end = nullptr;
     long long n = std::strtoll(s.c_str(), &end, 10);
     if (s.empty() || *end || n <= 0) {
@@ -53,7 +39,7 @@ int RunVerify(const Argv& argv) {
     }
     number = n;
   }
-  auto repo = DiscoverRepository(args->Get("repo").value_or(""));
+  auto repo = DiscoverRepository(args.Get("repo").value_or(""));
   if (!repo.ok()) return ReportError(repo.status());
   auto cfg = LoadConfig(&*repo);
   if (!cfg.ok()) return ReportError(cfg.status());
@@ -73,7 +59,7 @@ int RunVerify(const Argv& argv) {
     if (!a.ok()) return ReportError(a.status());
     alerts.push_back(std::move(*a));
   }
-  const std::string actor = args->Get("actor").value_or("secretgate-verify");
+  const std::string actor = args.Get("actor").value_or("secretgate-verify");
   int checked = 0;
   for (const auto& a : alerts) {
     const notify::PartnerConfig* p = ncfg->Verifier(a.provider);
