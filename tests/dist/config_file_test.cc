@@ -68,6 +68,10 @@ TEST_CASE("uncommenting every default line of the shipped config file changes no
   CHECK(cfg->store == def.store);
   CHECK(cfg->store_root == def.store_root);
   CHECK(cfg->store_secrets == def.store_secrets);
+  CHECK(cfg->store_group == def.store_group);
+  CHECK(cfg->store_gid == def.store_gid);
+  CHECK(cfg->exclusions_editors == def.exclusions_editors);
+  CHECK(cfg->exclusions_editors_set == def.exclusions_editors_set);
   CHECK(cfg->log_file == def.log_file);
   CHECK(cfg->log_level == def.log_level);
   CHECK(cfg->cache_dir == def.cache_dir);
