@@ -77,6 +77,13 @@ Result<std::shared_ptr<const scan::Engine>> BuildEngine(const config::Config& cf
   return scan::Engine::Build(std::move(loaded.set), options);
 }
 
+log::Output LogOutput(const config::Config& cfg) {
+  log::Output out;
+  out.format = cfg.log_format == "json" ? log::Format::kJson : log::Format::kText;
+  out.syslog = cfg.log_syslog;
+  return out;
+}
+
 std::string ReadStdin() {
   std::string data;
   char buf[65536];

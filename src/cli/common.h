@@ -7,6 +7,7 @@
 
 #include "config/config.h"
 #include "git/repository.h"
+#include "log/log.h"
 #include "scan/engine.h"
 
 namespace sg::cli {
@@ -30,6 +31,9 @@ std::vector<std::string> RuleSources(const config::Config& cfg);
 // cache under cfg.cache_dir or a default location (`cache_fallback` as the last resort).
 Result<std::shared_ptr<const scan::Engine>> BuildEngine(const config::Config& cfg,
                                                         const std::string& cache_fallback);
+
+// How `cfg` wants log lines written (log_format, log_syslog).
+log::Output LogOutput(const config::Config& cfg);
 
 // Reads all of stdin.
 std::string ReadStdin();

@@ -130,6 +130,18 @@ const std::vector<Key>& Table() {
          }
          return "expected trace, debug, info, warn, error or off, got '" + v[0] + "'";
        }},
+      {{"log_format", "secretgate.logFormat", "text",
+        "text (key=value lines) or json (one JSON object per line); README lists the fields."},
+       false,
+       [](Config& c, const std::vector<std::string>& v) {
+         if (v[0] != "text" && v[0] != "json") return "expected text or json, got '" + v[0] + "'";
+         c.log_format = v[0];
+         return std::string();
+       }},
+      {{"log_syslog", "secretgate.logSyslog", "false",
+        "Also send every log line to syslog (journald on a systemd host)."},
+       false,
+       [](Config& c, const std::vector<std::string>& v) { return SetBool(c.log_syslog, v[0]); }},
       {{"cache_dir", "secretgate.cacheDir", "/var/cache/secretgate (if writable)",
         "Where compiled rule databases are cached."},
        false,

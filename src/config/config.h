@@ -31,6 +31,8 @@ struct Config {
   bool fail_closed = false;
   std::string log_file;  // empty: <git-dir>/secretgate/secretgate.log
   std::string log_level = "info";
+  std::string log_format = "text";  // or "json" (log/event.h)
+  bool log_syslog = false;          // also to syslog
   std::string cache_dir;    // empty: see DefaultCacheDir()
   std::string store_root;   // empty: <git-dir>/secretgate (one store per repository)
   std::string store_group;  // empty: stores and spools are private to the user

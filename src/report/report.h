@@ -34,7 +34,8 @@ std::string PusherMessage(const std::vector<const inspect::Detection*>& detectio
 // `note`'s lines on their own (when there is no finding to show them with).
 std::string PusherNote(const std::string& note, bool gitlab);
 
-// Describes where a detection is, e.g. "config/app.env:12:7" or "commit message".
+// Describes where a detection is, e.g. "config/app.env:12:7" or "commit message"; the path and
+// ref in it are escaped with EscapeControl.
 std::string WhereText(const inspect::Detection& d);
 
 // `secretgate scan` output. Text lists each secret (rule and secret) once, at its first

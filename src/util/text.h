@@ -28,7 +28,8 @@ std::string PadToWidth(std::string_view s, size_t width);
 double ShannonEntropy(std::string_view s);
 
 // The only form in which a secret may be printed or logged: a short prefix and the length,
-// e.g. "ghp_Ab…(40 chars)". The prefix is at most 6 bytes and at most a quarter of the secret.
+// e.g. "ghp_Ab…(40 chars)". The prefix is at most 6 bytes and at most a quarter of the secret,
+// and is escaped with EscapeControl.
 std::string Redact(std::string_view secret);
 
 // Current time (or `unix_seconds`) as RFC 3339 UTC with second precision: 2026-11-22T06:21:52Z.

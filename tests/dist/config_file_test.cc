@@ -74,6 +74,8 @@ TEST_CASE("uncommenting every default line of the shipped config file changes no
   CHECK(cfg->exclusions_editors_set == def.exclusions_editors_set);
   CHECK(cfg->log_file == def.log_file);
   CHECK(cfg->log_level == def.log_level);
+  CHECK(cfg->log_format == def.log_format);
+  CHECK(cfg->log_syslog == def.log_syslog);
   CHECK(cfg->cache_dir == def.cache_dir);
   CHECK(cfg->gitleaks_placeholder_filter == def.gitleaks_placeholder_filter);
   CHECK(cfg->block_confidence == def.block_confidence);
