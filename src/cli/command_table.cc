@@ -56,7 +56,7 @@ const std::vector<Command>& Commands() {
          {kHookDir}}},
        "",
        "0 accepts the push, 1 rejects it. On an internal error, fail_mode decides: open "
-       "(default) accepts and logs a loud INTERNAL ERROR line, closed rejects.",
+       "(default) accepts and logs an internal_error event, closed rejects.",
        RunPreReceive},
       {"post-receive",
        "the post-receive hook: start drain and notify in the background",

@@ -19,10 +19,12 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/notify_support.h"
+#include "cli/push_log.h"
 #include "cli/record.h"
 #include "inspect/push.h"
 #include "log/log.h"
 #include "notify/config.h"
+#include "policy/policy.h"
 #include "queue/scan_debt.h"
 #include "util/fs.h"
 #include "util/text.h"
@@ -65,11 +67,13 @@ Result<size_t> Drain(const git::Repository& repo, const config::Config& cfg) {
     }
     auto result = inspect::ScanObjects(repo, *updates, present, scanner, options);
     if (!result.ok()) return result.status().WithContext("scan-debt entry " + debt.id);
+    RecordResult recorded;
+    recorded.outcomes.resize(result->detections.size());
     if (cfg.store && !result->detections.empty()) {
       RecordContext ctx;
       ctx.actor = "secretgate-drain";
       ctx.pushed_by = debt.pushed_by;
-      auto recorded = RecordDetections(repo, cfg, result->detections, ctx);
+      recorded = RecordDetections(repo, cfg, result->detections, ctx);
       // Spooled findings are safe: the entry is done. Unsaved ones keep it for the next drain.
       if (!recorded.status.ok() && !recorded.spooled) {
         return recorded.spool_status.WithContext("scan-debt entry " + debt.id +
@@ -77,8 +81,25 @@ Result<size_t> Drain(const git::Repository& repo, const config::Config& cfg) {
                                                  recorded.status.message() + ") and spooling");
       }
     }
-    spdlog::info("drained {}: {} objects scanned, {} findings", debt.id, present.size(),
-                 result->detections.size());
+    // The findings join the events of the push that left them unscanned.
+    const PushLog push(debt.push_id);
+    for (size_t i = 0; i < result->detections.size(); ++i) {
+      const auto& d = result->detections[i];
+      if (d.suppressed()) {
+        push.Suppressed(d);
+        continue;
+      }
+      push.Finding(d, config::ModeName(policy::EffectiveMode(cfg, *d.finding.rule)), recorded, i,
+                   cfg.store);
+    }
+    log::Event(log::kInfo, "drained")
+        .Add("push_id", debt.push_id)
+        .Add("repository", repo.git_dir())
+        .Add("debt", debt.id)
+        .Add("pusher", debt.pushed_by)
+        .Add("objects", present.size())
+        .Add("findings", result->detections.size())
+        .Emit();
     SG_RETURN_IF_ERROR(queue::Remove(dir, debt.id));
     ++drained;
   }
@@ -156,9 +177,9 @@ int DrainRoot(const std::string& root, bool quiet) {
   auto file_cfg = LoadConfigFile();
   if (!file_cfg.ok()) return ReportError(file_cfg.status());
   if (file_cfg->log_file.empty()) {
-    log::SetupStderr(file_cfg->log_level);
+    log::SetupStderr(file_cfg->log_level, LogOutput(*file_cfg));
   } else {
-    log::Setup(file_cfg->log_file, file_cfg->log_level, true);
+    log::Setup(file_cfg->log_file, file_cfg->log_level, true, {}, 0600, LogOutput(*file_cfg));
   }
   auto git_dirs = queue::FindQueued(root);
   if (!git_dirs.ok()) return ReportError(git_dirs.status());
@@ -174,7 +195,10 @@ int DrainRoot(const std::string& root, bool quiet) {
       return Drain(*repo, *cfg);
     }();
     if (!drained.ok()) {
-      spdlog::error("drain {} failed: {}", git_dir, drained.status().message());
+      log::Event(log::kError, "drain_failed")
+          .Add("repository", git_dir)
+          .Add("error", drained.status().message())
+          .Emit();
       std::cerr << "secretgate: error: " << EscapeControl(git_dir) << ": "
                 << EscapeControl(drained.status().message()) << "\n";
       failed = true;
@@ -201,10 +225,13 @@ int RunDrain(const Args& args) {
   auto cfg = LoadConfig(&*repo);
   if (!cfg.ok()) return ReportError(cfg.status());
   log::Setup(cfg->log_file.empty() ? repo->git_dir() + "/secretgate/secretgate.log" : cfg->log_file,
-             cfg->log_level, false);
+             cfg->log_level, false, {}, 0600, LogOutput(*cfg));
   auto drained = Drain(*repo, *cfg);
   if (!drained.ok()) {
-    spdlog::error("drain failed: {}", drained.status().message());
+    log::Event(log::kError, "drain_failed")
+        .Add("repository", repo->git_dir())
+        .Add("error", drained.status().message())
+        .Emit();
     return ReportError(drained.status());
   }
   if (*drained > 0) SpawnBackgroundNotifyIfDue(repo->git_dir(), &*cfg);

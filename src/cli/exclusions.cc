@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "cli/push_log.h"
 #include "policy/policy.h"
 #include "util/fs.h"
 #include "util/text.h"
@@ -48,12 +49,18 @@ void Trust(const git::Repository& repo, const std::string& blob, const std::stri
 
 }  // namespace
 
-std::vector<std::string> TrustedExclusions(const git::Repository& repo, const config::Config& cfg) {
+std::vector<std::string> TrustedExclusions(const git::Repository& repo, const config::Config& cfg,
+                                           const PushLog* events) {
   const std::string branch = DefaultBranch(repo, cfg);
   if (branch.empty() || cfg.exclusions_file.empty()) return {};
   auto now = repo.ReadPathAt(branch, cfg.exclusions_file);
   if (!now.ok()) {
-    spdlog::warn("cannot read {} on {}: {}", cfg.exclusions_file, branch, now.status().message());
+    if (events) {
+      events->ExclusionsUnreadable(cfg.exclusions_file, branch, now.status());
+    } else {
+      spdlog::warn("cannot read {} on {}: {}", cfg.exclusions_file, branch,
+                   now.status().message());
+    }
     return {};
   }
   auto trusted = LoadTrusted(repo);
@@ -82,7 +89,11 @@ std::vector<std::string> TrustedExclusions(const git::Repository& repo, const co
                  text.empty() ? "no exclusions apply" : "the last trusted version applies");
   }
   auto globs = policy::ParseExclusions(text);
-  spdlog::info("{} exclusion(s) from {} on {}", globs.size(), cfg.exclusions_file, branch);
+  if (events) {
+    events->Exclusions(globs.size(), cfg.exclusions_file, branch);
+  } else {
+    spdlog::info("{} exclusion(s) from {} on {}", globs.size(), cfg.exclusions_file, branch);
+  }
   return globs;
 }
 

@@ -13,11 +13,16 @@
 #include "git/repository.h"
 
 namespace sg::cli {
+class PushLog;
+}
+
+namespace sg::cli {
 
 // The path globs of the trusted exclusions file on the default branch as it is before this push.
 // When no version was ever trusted (secretgate meets the repository for the first time), the
 // version present then is trusted, and so recorded.
-std::vector<std::string> TrustedExclusions(const git::Repository& repo, const config::Config& cfg);
+std::vector<std::string> TrustedExclusions(const git::Repository& repo, const config::Config& cfg,
+                                           const PushLog* events = nullptr);
 
 // Called for a push secretgate accepts: when it changes the exclusions file on the default
 // branch, the new version is trusted if `pusher` may edit exclusions, and otherwise logged as

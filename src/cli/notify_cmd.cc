@@ -186,7 +186,9 @@ std::optional<DueNotify> NotifyDueAfterPush(const std::string& git_dir, const co
   const std::string log_file =
       loaded->log_file.empty() ? git_dir + "/secretgate/secretgate.log" : loaded->log_file;
   // stderr reaches the pusher: anything worth logging goes to the log file.
-  if (!cfg) log::Setup(log_file, loaded->log_level, false);
+  if (!cfg) {
+    log::Setup(log_file, loaded->log_level, false, {}, 0600, LogOutput(*loaded));
+  }
   auto target = NotifyTargetFor(git_dir, *loaded, *ncfg);
   if (!target.ok() || !notify::HasDue(*ncfg, target->store_dir)) return std::nullopt;
   return DueNotify{target->store_dir, log_file};
@@ -203,14 +205,16 @@ int RunNotify(const Args& args) {
   std::string git_dir;
   auto targets = Targets(args, *ncfg, &cfg, &git_dir);
   if (!targets.ok()) return ReportError(targets.status());
+  const unsigned log_mode = 0600;
   if (auto log_file = args.Get("log")) {
-    log::Setup(*log_file, cfg.log_level, false);
+    log::Setup(*log_file, cfg.log_level, false, {}, log_mode, LogOutput(cfg));
   } else if (!cfg.log_file.empty()) {
-    log::Setup(cfg.log_file, cfg.log_level, false);
+    log::Setup(cfg.log_file, cfg.log_level, false, {}, log_mode, LogOutput(cfg));
   } else if (!git_dir.empty()) {
-    log::Setup(git_dir + "/secretgate/secretgate.log", cfg.log_level, false);
+    log::Setup(git_dir + "/secretgate/secretgate.log", cfg.log_level, false, {}, log_mode,
+               LogOutput(cfg));
   } else {
-    log::SetupStderr("warn");
+    log::SetupStderr("warn", LogOutput(cfg));
   }
   if (args.Has("status")) return PrintStatus(*targets, *ncfg, format);
 

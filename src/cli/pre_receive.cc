@@ -1,8 +1,7 @@
 // secretgate pre-receive: the hook. Reads the ref updates, scans what the push adds, records
 // every finding as an alert, applies the policy and answers git: exit 0 accepts, 1 rejects.
 // stderr is the pusher's terminal; logs go to the log file only.
-#include <spdlog/spdlog.h>
-
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -13,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/exclusions.h"
+#include "cli/push_log.h"
 #include "cli/record.h"
 #include "inspect/push.h"
 #include "log/log.h"
@@ -31,11 +31,9 @@ const char* Getenv(const char* name) { return std::getenv(name); }
 
 std::string LinePrefix() { return policy::UnderGitLab(Getenv) ? "GL-HOOK-ERR: " : ""; }
 
-// An internal error: the fail mode decides. Loud in the log, short for the pusher.
-int Fail(const Status& status, bool fail_closed) {
-  spdlog::error("INTERNAL ERROR, push {} (fail_mode={}): {}",
-                fail_closed ? "REJECTED" : "ACCEPTED UNSCANNED", fail_closed ? "closed" : "open",
-                status.message());
+// An internal error: the fail mode decides. An error event in the log, short for the pusher.
+int Fail(const PushLog& events, const Status& status, bool fail_closed) {
+  events.InternalError(status, fail_closed);
   std::cerr << LinePrefix() << "secretgate: internal error: " << EscapeControl(status.message())
             << "\n"
             << LinePrefix() << "secretgate: "
@@ -50,19 +48,11 @@ double MsSince(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
-std::string Summary(const std::vector<git::RefUpdate>& updates) {
-  std::string refs;
-  for (const auto& u : updates) {
-    if (!refs.empty()) refs += ",";
-    refs += EscapeControl(u.ref);
-  }
-  return refs;
-}
-
 }  // namespace
 
 int RunPreReceive(const Args& args) {
   const auto start = Clock::now();
+  const PushLog events;
   // stderr is the pusher's until the log file is set up: nothing is logged there meanwhile.
   log::Setup("", "info", false);
   const std::string hook_dir = args.Get("hook-dir").value_or("");
@@ -73,28 +63,28 @@ int RunPreReceive(const Args& args) {
   if (early.ok()) fail_closed = early->fail_closed;
 
   auto repo = git::Repository::OpenForHook();
-  if (!repo.ok()) return Fail(repo.status(), fail_closed);
+  if (!repo.ok()) return Fail(events, repo.status(), fail_closed);
   auto cfg = LoadConfig(&*repo, std::move(early));
   std::string default_log = repo->git_dir() + "/secretgate/secretgate.log";
   // Where the log goes when the store's directory cannot take it (another user's, a link).
   const std::string fallback_log = queue::SpoolDir(repo->git_dir()) + "/secretgate.log";
   if (!cfg.ok()) {
     log::Setup(default_log, "info", false, {fallback_log});
-    return Fail(cfg.status(), fail_closed);
+    return Fail(events, cfg.status(), fail_closed);
   }
   fail_closed = cfg->fail_closed;
   log::Setup(cfg->log_file.empty() ? default_log : cfg->log_file, cfg->log_level, false,
-             {fallback_log}, cfg->store_gid >= 0 ? 0660 : 0600);
-  spdlog::debug("phase: config and repository {:.1f} ms", MsSince(start));
+             {fallback_log}, cfg->store_gid >= 0 ? 0660 : 0600, LogOutput(*cfg));
+  events.Phase("config", MsSince(start));
 
   auto updates = git::ParseRefUpdates(input);
-  if (!updates.ok()) return Fail(updates.status(), fail_closed);
+  if (!updates.ok()) return Fail(events, updates.status(), fail_closed);
 
   auto phase = Clock::now();
   auto engine = BuildEngine(*cfg, repo->git_dir() + "/secretgate/cache");
-  if (!engine.ok()) return Fail(engine.status(), fail_closed);
-  spdlog::debug("phase: rules and engine {:.1f} ms ({})", MsSince(phase),
-                (*engine)->cache_hit() ? "compiled cache" : "compiled now");
+  if (!engine.ok()) return Fail(events, engine.status(), fail_closed);
+  events.Phase("engine", MsSince(phase),
+               (*engine)->cache_hit() ? "compiled cache" : "compiled now");
   phase = Clock::now();
   scan::Scanner scanner(*engine);
   inspect::ScanOptions options;
@@ -102,11 +92,13 @@ int RunPreReceive(const Args& args) {
   options.deadline =
       start + std::chrono::milliseconds(static_cast<int64_t>(cfg->timeout_seconds * 1000));
   options.exclude_paths = cfg->exclude_paths;
-  for (auto& g : TrustedExclusions(*repo, *cfg)) options.exclude_paths.push_back(std::move(g));
+  for (auto& g : TrustedExclusions(*repo, *cfg, &events)) {
+    options.exclude_paths.push_back(std::move(g));
+  }
 
   auto result = inspect::ScanPush(*repo, *updates, scanner, options);
-  if (!result.ok()) return Fail(result.status(), fail_closed);
-  spdlog::debug("phase: scratch, exclusions, new objects and scan {:.1f} ms", MsSince(phase));
+  if (!result.ok()) return Fail(events, result.status(), fail_closed);
+  events.Phase("scan", MsSince(phase));
 
   const policy::Identity pusher = policy::WhoPushed(Getenv, OsUser());
   const auto push_options = policy::PushOptions(Getenv);
@@ -116,9 +108,7 @@ int RunPreReceive(const Args& args) {
   for (const auto& d : result->detections) {
     if (d.suppressed()) {
       ++suppressed;
-      spdlog::warn("suppressed finding {} at {} commit {} secret {}: {}", d.finding.rule->id,
-                   report::WhereText(d), d.primary() ? d.primary()->commit_sha : "",
-                   Redact(d.finding.secret), d.finding.suppressed_by);
+      events.Suppressed(d);
     }
   }
 
@@ -133,8 +123,7 @@ int RunPreReceive(const Args& args) {
     ctx.pushed_by = pusher.name;
     phase = Clock::now();
     recorded = RecordDetections(*repo, *cfg, result->detections, ctx);
-    spdlog::debug("phase: recording {} finding(s) {:.1f} ms", result->detections.size(),
-                  MsSince(phase));
+    events.Phase("record", MsSince(phase));
   }
 
   // `below`: findings that the mode would block, of rules less confident than block_confidence.
@@ -145,9 +134,7 @@ int RunPreReceive(const Args& args) {
     const auto& d = result->detections[i];
     if (d.suppressed()) continue;
     const auto& outcome = recorded.outcomes[i];
-    if (outcome && outcome->state == "resolved") {
-      spdlog::info("finding {} at {}: alert #{} is resolved, not blocking", d.finding.rule->id,
-                   report::WhereText(d), outcome->number);
+    if (outcome && outcome->state == "resolved") {  // logged below with mode=resolved
       modes[i] = "resolved";
       continue;
     }
@@ -198,7 +185,7 @@ int RunPreReceive(const Args& args) {
   policy::BypassVerdict bypass = policy::JudgeBypass(*cfg, bypass_req, pusher.name);
   if (reject && bypass_req) {
     std::string verdict = policy::BypassVerdictText(bypass, bypass_req);
-    spdlog::warn("bypass requested by {} ({}): {}", pusher.name, pusher.source, verdict);
+    events.BypassRequested(pusher, bypass_req->reason, verdict);
     if (bypass == policy::BypassVerdict::kGranted) {
       bool kept = true;
       if (cfg->store) {
@@ -229,11 +216,7 @@ int RunPreReceive(const Args& args) {
   // The store could not record: say so, and say whether the findings are safe in the spool.
   const bool record_failed = !recorded.status.ok();
   if (record_failed) {
-    spdlog::error("RECORDING FAILED for {} finding(s) of this push: {}; {}", recorded.recorded,
-                  recorded.status.message(),
-                  recorded.spooled
-                      ? "saved to the pending spool, recorded when the store opens again"
-                      : "NOT SAVED: " + recorded.spool_status.message());
+    events.RecordingFailed(recorded);
     notes.push_back("secretgate: the alert store could not record these findings: " +
                     EscapeControl(recorded.status.message()));
     if (recorded.spooled) {
@@ -259,14 +242,14 @@ int RunPreReceive(const Args& args) {
     if (!reject && !reject_timeout) {
       queue::Debt debt;
       debt.pushed_by = pusher.name;
+      debt.push_id = events.id();
       for (const auto& line : std::vector<git::RefUpdate>(*updates)) {
         debt.updates.push_back(line.old_oid.Hex() + " " + line.new_oid.Hex() + " " + line.ref);
       }
       debt.objects = result->unscanned;
       Status s = queue::Enqueue(repo->git_dir() + "/secretgate/debt", debt);
-      if (!s.ok()) return Fail(s.WithContext("queueing the scan debt"), fail_closed);
-      spdlog::warn("scan deadline ({}s) reached: {} objects queued as {} for `secretgate drain`",
-                   cfg->timeout_seconds, debt.objects.size(), debt.id);
+      if (!s.ok()) return Fail(events, s.WithContext("queueing the scan debt"), fail_closed);
+      events.Deadline(cfg->timeout_seconds, debt.objects.size(), debt.id);
       std::cerr << LinePrefix() << "secretgate: the secret scan stopped at its "
                 << cfg->timeout_seconds << "s limit; " << debt.objects.size()
                 << " object(s) of this push will be scanned after it (what is found then is"
@@ -318,35 +301,37 @@ int RunPreReceive(const Args& args) {
               << st.given_up_match_limit << ", scan deadline: " << st.given_up_deadline
               << "); the log names them for your administrator\n";
   }
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-  spdlog::info(
-      "push repo={} refs={} pusher={} objects={} blobs={} bytes={} commits={} tags={} "
-      "skipped_binary={} skipped_large={} unscanned={} given_up_match_limit={} "
-      "given_up_deadline={} findings={} blocking={} warning={} "
-      "suppressed={} recorded={} below_block_confidence={} decision={} quarantine={} "
-      "duration_ms={}",
-      repo->git_dir(), Summary(*updates), pusher.name, st.objects, st.blobs_scanned,
-      st.bytes_scanned, st.commits, st.tags, st.skipped_binary, st.skipped_large, st.unscanned,
-      st.given_up_match_limit, st.given_up_deadline, result->detections.size(), blocking.size(),
-      warning.size(), suppressed,
-      !cfg->store        ? "off"
-      : !record_failed   ? "yes"
-      : recorded.spooled ? "spooled"
-                         : "FAILED",
-      below.size(), decision, result->from_quarantine, ms);
+  PushSummary summary;
+  summary.repository = repo->git_dir();
+  summary.updates = *updates;
+  summary.pusher = pusher;
+  summary.stats = result->stats;
+  summary.findings = result->detections.size();
+  summary.blocking = blocking.size();
+  summary.warning = warning.size();
+  summary.suppressed = suppressed;
+  summary.below_block_confidence = below.size();
+  summary.recorded = !cfg->store        ? "off"
+                     : !record_failed   ? "yes"
+                     : recorded.spooled ? "spooled"
+                                        : "FAILED";
+  for (const auto& outcome : recorded.outcomes) {
+    if (outcome && std::find(summary.alerts.begin(), summary.alerts.end(), outcome->number) ==
+                       summary.alerts.end()) {
+      summary.alerts.push_back(outcome->number);
+    }
+  }
+  summary.decision = decision;
+  summary.quarantine = result->from_quarantine;
+  summary.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+  events.Push(summary);
   // Every finding, whatever its mode, with what became of it: the log is the record of last
   // resort when the store could not take it.
   for (size_t i = 0; i < result->detections.size(); ++i) {
     const auto& d = result->detections[i];
     if (d.suppressed()) continue;
-    const auto& outcome = recorded.outcomes[i];
-    spdlog::warn("finding {} at {} commit {} secret {} mode={} alert={}", d.finding.rule->id,
-                 report::WhereText(d), d.primary() ? d.primary()->commit_sha : "",
-                 Redact(d.finding.secret), modes[i],
-                 outcome            ? "#" + std::to_string(outcome->number)
-                 : !cfg->store      ? "off"
-                 : recorded.spooled ? "spooled"
-                                    : "unrecorded");
+    events.Finding(d, modes[i], recorded, i, cfg->store);
   }
   if (reject) return kExitFound;
   return RunChainedHooks("pre-receive", hook_dir, repo->git_dir(), input);

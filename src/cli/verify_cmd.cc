@@ -46,7 +46,7 @@ int RunVerify(const Args& args) {
   auto ncfg = notify::LoadConfig(config::ConfigPath(), std::getenv("SECRETGATE_CONFIG") != nullptr);
   if (!ncfg.ok()) return ReportError(ncfg.status());
   log::Setup(cfg->log_file.empty() ? repo->git_dir() + "/secretgate/secretgate.log" : cfg->log_file,
-             cfg->log_level, false);
+             cfg->log_level, false, {}, 0600, LogOutput(*cfg));
   auto st = OpenStore(*repo, *cfg);
   if (!st.ok()) return ReportError(st.status());
   std::vector<store::Alert> alerts;

@@ -30,6 +30,7 @@ Status Enqueue(const std::string& dir, Debt& debt) {
   j["version"] = 1;
   j["created_at"] = debt.created_at;
   j["pushed_by"] = debt.pushed_by;
+  if (!debt.push_id.empty()) j["push_id"] = debt.push_id;
   j["updates"] = debt.updates;
   j["objects"] = debt.objects;
   return WriteFileAtomic(dir + "/" + debt.id,
@@ -61,6 +62,7 @@ Result<std::vector<Debt>> List(const std::string& dir) {
     d.id = n;
     d.created_at = j.value("created_at", "");
     d.pushed_by = j.value("pushed_by", "");
+    d.push_id = j.value("push_id", "");
     for (const auto& u : j.value("updates", nlohmann::json::array())) {
       if (u.is_string()) d.updates.push_back(u.get<std::string>());
     }

@@ -2,8 +2,8 @@
 // deadline. Each entry is one JSON file in <git-dir>/secretgate/debt/, written durably
 // (temporary file, fsync, rename, fsync directory) before the hook answers git, and removed by
 // `secretgate drain` only after its findings are recorded. Entries are plain JSON:
-//   {"version":1,"created_at":"...","pushed_by":"...","updates":["<old> <new> <ref>",...],
-//    "objects":["<oid>",...]}
+//   {"version":1,"created_at":"...","pushed_by":"...","push_id":"...",
+//    "updates":["<old> <new> <ref>",...],"objects":["<oid>",...]}
 #pragma once
 
 #include <string>
@@ -17,6 +17,7 @@ struct Debt {
   std::string id;  // file name inside the queue directory (set by Enqueue / List)
   std::string created_at;
   std::string pushed_by;
+  std::string push_id;  // the push's id in the log (cli/push_log.h); empty in older entries
   std::vector<std::string> updates;  // ref-update lines as git gave them
   std::vector<std::string> objects;  // object ids still to scan
 };

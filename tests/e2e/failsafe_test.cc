@@ -66,9 +66,10 @@ TEST_CASE(
   CHECK(s.InBare("git rev-parse refs/heads/main").out.substr(0, 40) == accepted);
   // The log has the whole finding line, redacted.
   const std::string log = s.log();
-  CHECK(Contains(log, "finding github-pat-classic at deploy.env:1:14 commit " + s.Head()));
-  CHECK(Contains(log, "secret " + token.substr(0, 6) + "…(40 chars) mode=block alert=spooled"));
-  CHECK(Contains(log, "RECORDING FAILED"));
+  CHECK(Contains(log, "rule=github-pat-classic where=deploy.env:1:14 commit=" + s.Head()));
+  CHECK(Contains(
+      log, "secret=\"" + token.substr(0, 6) + "…(40 chars)\" mode=block alert=- recorded=spooled"));
+  CHECK(Contains(log, "error: recording_failed push_id="));
   CHECK(!Contains(log, token));
   REQUIRE(PendingFiles(s) == 1);
   CHECK(!Contains(AllText(s.bare() + "/secretgate-pending"), token));  // sealed, never plain
@@ -164,7 +165,7 @@ TEST_CASE(
   CHECK(PendingFiles(s) == 1);
   // The log could not go into the other user's directory: it went beside the spool.
   const std::string log = ReadFileOrEmpty(s.bare() + "/secretgate-pending/secretgate.log");
-  CHECK(Contains(log, "finding github-pat-classic at ci.env:1:7"));
+  CHECK(Contains(log, "rule=github-pat-classic where=ci.env:1:7 "));
   CHECK(!Contains(log, token));
 
   // The admin hands the directory to the right user; the next push records the spooled secret.

@@ -91,7 +91,7 @@ TEST_CASE("bypass: refused when not allowed, refused for an unknown reason, gran
     if (e["event"] == "push_protection_bypassed") bypass_event = e["comment"] == "fixture data";
   }
   CHECK(bypass_event);
-  CHECK(Contains(s.log(), "bypass requested by"));
+  CHECK(Contains(s.log(), "bypass_requested push_id="));
 }
 
 TEST_CASE("bypass reasons used_in_tests resolves and will_fix_later leaves the alert open") {
@@ -154,7 +154,8 @@ TEST_CASE("each inline marker suppresses a finding, and the suppression is logge
     GitServer s;
     s.Commit({{"a.py", "TOKEN = '" + GithubToken(330) + "'  " + marker + "\n"}});
     CHECK(s.Push().code == 0);
-    CHECK(Contains(s.log(), "suppressed finding github-pat-classic at a.py:1:10"));
+    CHECK(Contains(s.log(), "finding_suppressed push_id="));
+    CHECK(Contains(s.log(), " rule=github-pat-classic where=a.py:1:10 "));
     CHECK(Alerts(s).empty());
   }
 }
@@ -239,7 +240,7 @@ TEST_CASE(
   s.Commit(files);
   auto r = s.Push();
   CHECK(r.code == 0);
-  CHECK(Contains(s.log(), "queued as"));
+  CHECK(Contains(s.log(), "scan_deadline push_id="));
   // The pusher is told that part of the push is scanned later.
   CHECK(Contains(r.err, "object(s) of this push will be scanned after it"));
   // Drain as cron would (the post-receive hook also starts one in the background).
@@ -336,7 +337,7 @@ TEST_CASE(
   CHECK(secs < 4.0 + 4.0);  // bounded by the deadline (before: minutes)
   const std::string log = s.log();
   CHECK(Contains(log, "deadline reached inside object"));
-  CHECK(Contains(log, "queued as"));
+  CHECK(Contains(log, "scan_deadline push_id="));
   CHECK_FALSE(Contains(log, "given_up_match_limit=0 "));
   CHECK_FALSE(Contains(log, "given_up_deadline=0 "));
   CHECK(Contains(r.err, "could not be checked to the end"));
