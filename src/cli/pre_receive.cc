@@ -1,6 +1,8 @@
 // secretgate pre-receive: the hook. Reads the ref updates, scans what the push adds, records
 // every finding as an alert, applies the policy and answers git: exit 0 accepts, 1 rejects.
 // stderr is the pusher's terminal; logs go to the log file only.
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -179,7 +181,7 @@ int RunPreReceive(const Args& args) {
         ApplyDelegatedBypass(*repo, *cfg, pusher.name, push_options, *updates, result->detections,
                              blocks, recorded.outcomes, popts, notes, decision);
     if (!through.ok())
-      return Fail(through.status().WithContext("recording the bypass"), fail_closed);
+      return Fail(events, through.status().WithContext("recording the bypass"), fail_closed);
     reject = !*through;
   }
   policy::BypassVerdict bypass = policy::JudgeBypass(*cfg, bypass_req, pusher.name);
