@@ -1,15 +1,12 @@
 #include "git/history.h"
 
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <vector>
 
 namespace sg::git {
 namespace {
-
-std::string Join(const std::string& prefix, const char* name) {
-  return prefix.empty() ? std::string(name) : prefix + "/" + name;
-}
 
 // Starts `walk` at every ref that peels to a commit, and at HEAD. False when there is none.
 Status PushAllRefs(git_repository* repo, git_revwalk* walk, bool* any) {
@@ -50,6 +47,13 @@ class OidSet {
       if (slots_[i] == id) return false;
     }
   }
+  bool Contains(const Oid& id) const {
+    size_t mask = slots_.size() - 1;
+    for (size_t i = OidHash()(id) & mask; used_[i]; i = (i + 1) & mask) {
+      if (slots_[i] == id) return true;
+    }
+    return false;
+  }
 
  private:
   void Grow() {
@@ -67,11 +71,17 @@ class OidSet {
   size_t count_ = 0;
 };
 
-}  // namespace
+// Reads every distinct tree reachable from a ref or HEAD once, commits oldest first (parents
+// before children), and calls `on_blob(blob, commit, dir, name)` for each blob entry (`dir` is
+// the tree's path with a trailing '/', or empty at the root); stops early when on_blob returns
+// false. Trees and commits are read as raw bytes through the object database: libgit2's object
+// cache would only keep every tree of the history alive (to be freed one by one with the
+// repository), and parsing a git_tree allocates every entry. A tree is a sequence of
+// "<octal mode> <name>\0<20-byte id>".
+using BlobVisitor = std::function<bool(const Oid& blob, const Oid& commit, const std::string& dir,
+                                       std::string_view name)>;
 
-Result<std::map<Oid, BlobPlace>> PlaceBlobs(const Repository& repo, const std::set<Oid>& blobs) {
-  std::map<Oid, BlobPlace> out;
-  if (blobs.empty()) return out;
+Status WalkTrees(const Repository& repo, const BlobVisitor& on_blob) {
   git_revwalk* raw = nullptr;
   int rc = git_revwalk_new(&raw, repo.get());
   if (rc != 0) return GitError(rc, "cannot walk history");
@@ -79,40 +89,110 @@ Result<std::map<Oid, BlobPlace>> PlaceBlobs(const Repository& repo, const std::s
   git_revwalk_sorting(walk.get(), GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
   bool any = false;
   SG_RETURN_IF_ERROR(PushAllRefs(repo.get(), walk.get(), &any));
-  if (!any) return out;
+  if (!any) return Status::Ok();
+  git_odb* raw_odb = nullptr;
+  rc = git_repository_odb(&raw_odb, repo.get());
+  if (rc != 0) return GitError(rc, "cannot open the object database");
+  OdbPtr odb(raw_odb);
+  // Tree reads go through the odb's cache too unless caching is off (each is read once).
+  git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
+  struct CacheBack {
+    ~CacheBack() { git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 1); }
+  } cache_back;
 
+  auto read = [&](const Oid& id, git_object_t type, OdbObjectPtr* out) -> Status {
+    git_odb_object* raw_obj = nullptr;
+    int r = git_odb_read(&raw_obj, odb.get(), &id.raw);
+    if (r != 0) return GitError(r, "cannot read object " + id.Hex());
+    out->reset(raw_obj);
+    if (git_odb_object_type(raw_obj) != type) {
+      return Status::Corruption("object " + id.Hex() + " is not a " + git_object_type2string(type));
+    }
+    return Status::Ok();
+  };
   OidSet seen_trees;
-  std::function<Status(const git_oid*, const std::string&, const Oid&)> visit =
-      [&](const git_oid* tree_id, const std::string& prefix, const Oid& commit) -> Status {
-    git_tree* t = nullptr;
-    int r = git_tree_lookup(&t, repo.get(), tree_id);
-    if (r != 0) return GitError(r, "cannot read tree " + Oid(*tree_id).Hex());
-    TreePtr tree(t);
-    const size_t n = git_tree_entrycount(tree.get());
-    for (size_t i = 0; i < n && out.size() < blobs.size(); ++i) {
-      const git_tree_entry* e = git_tree_entry_byindex(tree.get(), i);
-      Oid id(*git_tree_entry_id(e));
-      git_object_t type = git_tree_entry_type(e);
-      if (type == GIT_OBJECT_TREE) {
+  std::string path;
+  bool more = true;
+  std::function<Status(const Oid&, const Oid&)> visit = [&](const Oid& tree_id,
+                                                            const Oid& commit) -> Status {
+    OdbObjectPtr obj;
+    SG_RETURN_IF_ERROR(read(tree_id, GIT_OBJECT_TREE, &obj));
+    const char* p = static_cast<const char*>(git_odb_object_data(obj.get()));
+    const char* const end = p + git_odb_object_size(obj.get());
+    const size_t base_len = path.size();
+    while (p < end && more) {
+      const char* space = static_cast<const char*>(std::memchr(p, ' ', end - p));
+      const char* nul =
+          space ? static_cast<const char*>(std::memchr(space, '\0', end - space)) : nullptr;
+      if (!nul || end - nul < 21)
+        return Status::Corruption("tree " + tree_id.Hex() + " is damaged");
+      const std::string_view mode(p, space - p), name(space + 1, nul - space - 1);
+      Oid id;
+      std::memcpy(id.raw.id, nul + 1, 20);
+      p = nul + 21;
+      if (mode == "40000") {
         if (!seen_trees.Insert(id)) continue;
-        SG_RETURN_IF_ERROR(visit(&id.raw, Join(prefix, git_tree_entry_name(e)), commit));
-      } else if (type == GIT_OBJECT_BLOB && blobs.count(id) && !out.count(id)) {
-        out.emplace(id, BlobPlace{commit, Join(prefix, git_tree_entry_name(e))});
+        path.append(name).push_back('/');
+        SG_RETURN_IF_ERROR(visit(id, commit));
+        path.resize(base_len);
+      } else if (mode != "160000") {  // not a submodule's commit
+        more = on_blob(id, commit, path, name);
       }
     }
     return Status::Ok();
   };
   git_oid id;
-  while (out.size() < blobs.size() && (rc = git_revwalk_next(&id, walk.get())) == 0) {
-    git_commit* c = nullptr;
-    rc = git_commit_lookup(&c, repo.get(), &id);
-    if (rc != 0) return GitError(rc, "cannot read commit " + Oid(id).Hex());
-    CommitPtr commit(c);
-    const git_oid* tree_id = git_commit_tree_id(commit.get());
-    if (!seen_trees.Insert(Oid(*tree_id))) continue;
-    SG_RETURN_IF_ERROR(visit(tree_id, "", Oid(id)));
+  while (more && (rc = git_revwalk_next(&id, walk.get())) == 0) {
+    OdbObjectPtr commit;
+    SG_RETURN_IF_ERROR(read(Oid(id), GIT_OBJECT_COMMIT, &commit));
+    // A commit starts with "tree <hex id>\n".
+    const std::string_view raw_commit(static_cast<const char*>(git_odb_object_data(commit.get())),
+                                      git_odb_object_size(commit.get()));
+    Oid tree_id;
+    if (raw_commit.size() < 46 || raw_commit.substr(0, 5) != "tree " ||
+        !Oid::FromHex(std::string(raw_commit.substr(5, 40)), &tree_id)) {
+      return Status::Corruption("commit " + Oid(id).Hex() + " names no tree");
+    }
+    if (!seen_trees.Insert(tree_id)) continue;
+    path.clear();
+    SG_RETURN_IF_ERROR(visit(tree_id, Oid(id)));
   }
   if (rc != 0 && rc != GIT_ITEROVER) return GitError(rc, "cannot walk history");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::map<Oid, BlobPlace>> PlaceBlobs(const Repository& repo, const std::set<Oid>& blobs) {
+  std::map<Oid, BlobPlace> out;
+  if (blobs.empty()) return out;
+  OidSet wanted;
+  for (const Oid& b : blobs) wanted.Insert(b);
+  SG_RETURN_IF_ERROR(WalkTrees(
+      repo, [&](const Oid& blob, const Oid& commit, const std::string& dir, std::string_view name) {
+        if (wanted.Contains(blob) && !out.count(blob)) {
+          out.emplace(blob, BlobPlace{commit, dir + std::string(name)});
+        }
+        return out.size() < blobs.size();
+      }));
+  return out;
+}
+
+Result<BlobPlaces> PlaceAllBlobs(const Repository& repo, const std::atomic<bool>& stop,
+                                 size_t max_blobs) {
+  BlobPlaces out;
+  bool over = false;
+  SG_RETURN_IF_ERROR(WalkTrees(
+      repo, [&](const Oid& blob, const Oid& commit, const std::string& dir, std::string_view name) {
+        if (!out.count(blob)) out.emplace(blob, BlobPlace{commit, dir + std::string(name)});
+        over = out.size() > max_blobs;
+        return !over && !stop.load(std::memory_order_relaxed);
+      }));
+  if (stop.load()) return Status::Internal("placing every blob: stopped");
+  if (over) {
+    return Status::Internal("placing every blob: more than " + std::to_string(max_blobs) +
+                            " blobs");
+  }
   return out;
 }
 

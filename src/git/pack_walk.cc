@@ -238,6 +238,7 @@ struct Worker {
   bool z_ready = false;
   OdbPtr odb;
   std::vector<char> delta;  // the inflated delta being applied, reused between objects
+  std::vector<CopyRun> copies;  // the runs it copies, when its base left a memo
   ~Worker() {
     if (z_ready) inflateEnd(&z);
   }
@@ -271,7 +272,7 @@ Status Inflate(Worker& w, const Pack& pack, const Entry& en, char* out, size_t s
 
 // Applies the git delta `delta` to `base`.
 Result<SharedBytes> ApplyDelta(std::string_view base, std::string_view delta,
-                               const std::string& where) {
+                               const std::string& where, std::vector<CopyRun>* copies) {
   const auto* p = reinterpret_cast<const unsigned char*>(delta.data());
   const auto* end = p + delta.size();
   uint64_t src = 0, dst = 0;
@@ -301,6 +302,7 @@ Result<SharedBytes> ApplyDelta(std::string_view base, std::string_view delta,
       if (off + len > base.size() || at + len > dst)
         return Status::Corruption(where + ": bad delta copy");
       std::memcpy(o + at, base.data() + off, len);
+      if (copies) copies->push_back({at, off, len});
       at += len;
     } else if (op) {
       if (static_cast<size_t>(end - p) < op || at + op > dst) {
@@ -355,6 +357,7 @@ struct Task {
   int64_t loose = -1;
   SharedBytes base;
   uint8_t base_type = 0;  // the base's type, for deltas whose base is outside the pack
+  std::shared_ptr<const void> base_memo;  // what the callback left for the base (ObjectView)
 };
 
 class Walker {
@@ -369,8 +372,11 @@ class Walker {
   void Work(unsigned worker);
   Status Process(Worker& w, unsigned worker, Task task);
   Status ProcessLoose(Worker& w, unsigned worker, const Oid& oid);
+  // Calls fn_ for the object; `memo` (when not null) receives what fn_ left for its deltas.
   Status Emit(unsigned worker, const Entry& en, const Pack& pack, uint64_t size,
-              std::string_view data);
+              std::string_view data, const void* base_memo = nullptr,
+              const std::vector<CopyRun>* copies = nullptr,
+              std::shared_ptr<const void>* memo = nullptr);
   // The size of the object `en` stands for (a delta's result size, from its first bytes).
   Result<uint64_t> ObjectSize(Worker& w, const Pack& pack, const Entry& en);
   // True when `en` or an object below it in the delta tree is small enough to be read.
@@ -406,7 +412,8 @@ void Walker::Push(std::vector<Task> tasks) {
 }
 
 Status Walker::Emit(unsigned worker, const Entry& en, const Pack& pack, uint64_t size,
-                    std::string_view data) {
+                    std::string_view data, const void* base_memo,
+                    const std::vector<CopyRun>* copies, std::shared_ptr<const void>* memo) {
   if (en.dup || (en.type != kBlob && en.type != kCommit && en.type != kTag)) return Status::Ok();
   ObjectView v;
   v.oid = pack.index.oid(en.name);
@@ -414,7 +421,12 @@ Status Walker::Emit(unsigned worker, const Entry& en, const Pack& pack, uint64_t
   v.size = size;
   v.data = data;
   v.too_large = size > options_.max_size;
-  return fn_(worker, v);
+  v.has_deltas = memo && en.first_child != kNoBase;
+  v.base_memo = base_memo;
+  v.copies = base_memo ? copies : nullptr;
+  Status s = fn_(worker, v);
+  if (memo && v.has_deltas) *memo = std::move(v.memo);
+  return s;
 }
 
 Result<uint64_t> Walker::ObjectSize(Worker& w, const Pack& pack, const Entry& en) {
@@ -533,13 +545,17 @@ Status Walker::Process(Worker& w, unsigned worker, Task task) {
       if (!wanted.ok()) return wanted.status();
       if (!*wanted) return skip_subtree(dst);
     }
-    auto r = ApplyDelta(task.base->view(), d, where);
+    w.copies.clear();
+    auto r = ApplyDelta(task.base->view(), d, where, task.base_memo ? &w.copies : nullptr);
     if (!r.ok()) return r.status();
     self = std::move(*r);
   }
   task.base.reset();  // the parent's bytes may go once its last child has them applied
+  std::shared_ptr<const void> memo;
   SG_RETURN_IF_ERROR(Emit(worker, en, pack, self->size,
-                          self->size <= options_.max_size ? self->view() : std::string_view()));
+                          self->size <= options_.max_size ? self->view() : std::string_view(),
+                          delta ? task.base_memo.get() : nullptr, &w.copies, &memo));
+  task.base_memo.reset();
 
   // Children: the heaviest subtree is pushed first so that it is taken last (see pack_walk.h).
   std::vector<uint32_t> kids;
@@ -552,7 +568,7 @@ Status Walker::Process(Worker& w, unsigned worker, Task task) {
   });
   std::vector<Task> tasks;
   tasks.reserve(kids.size());
-  for (uint32_t c : kids) tasks.push_back({task.pack, c, -1, self, en.type});
+  for (uint32_t c : kids) tasks.push_back({task.pack, c, -1, self, en.type, memo});
   Push(std::move(tasks));
   return Status::Ok();
 }

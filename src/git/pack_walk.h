@@ -24,13 +24,20 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "git/libgit2.h"
 #include "util/status.h"
 
 namespace sg::git {
+
+// A run of bytes a delta copies from its base: object[to, to + length) == base[from, ...).
+struct CopyRun {
+  uint64_t to, from, length;
+};
 
 struct ObjectView {
   Oid oid;
@@ -39,6 +46,15 @@ struct ObjectView {
   // The object's bytes, valid only during the callback. Empty when too_large.
   std::string_view data;
   bool too_large = false;  // size > WalkOptions::max_size: reported, not read
+
+  // For work that a delta can take over from its base (a scanner's hits where the delta only
+  // copies bytes): `fn` may leave a memo of an object that has deltas (`has_deltas`), and
+  // each of those deltas gets it back as `base_memo`, with the runs it copies from that base
+  // (`copies`, in increasing `to` order; valid only during the callback).
+  bool has_deltas = false;
+  const void* base_memo = nullptr;
+  const std::vector<CopyRun>* copies = nullptr;
+  mutable std::shared_ptr<const void> memo;
 };
 
 struct WalkOptions {

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,6 +41,50 @@ struct Part {
   explicit Part(const std::shared_ptr<const scan::Engine>& engine) : scanner(engine) {}
   scan::Scanner scanner;
   ScanResult result;
+  std::vector<scan::DeltaCopy> copies;  // reused between objects
+};
+
+// Placing the blobs that have findings walks every tree of the history on one thread; after the
+// objects are read, that took as long as reading them on real histories. So the walk runs on a
+// thread of its own while the readers read, for every blob (they do not know yet which blobs
+// they will find secrets in). A scan that finds nothing in a blob stops it when the read ends.
+// It starts with the read: findings come late in pack order (old versions are the deep deltas),
+// too late to start it at the first one.
+class Placer {
+ public:
+  // Beyond this many blobs the map (~130 bytes a blob) would grow too large: the scan places
+  // the blobs it found afterwards instead.
+  static constexpr size_t kMaxBlobs = 1'000'000;
+
+  explicit Placer(std::string git_dir) : git_dir_(std::move(git_dir)) {}
+  ~Placer() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  void Start() {
+    std::call_once(once_, [this] {
+      thread_ = std::thread([this] {
+        auto repo = git::Repository::Open(git_dir_);
+        if (!repo.ok()) {
+          result_ = repo.status();
+          return;
+        }
+        result_ = git::PlaceAllBlobs(*repo, stop_, kMaxBlobs);
+      });
+    });
+  }
+  // The walk's places, once it is done; an error when it never started or failed.
+  Result<git::BlobPlaces> Take() {
+    if (thread_.joinable()) thread_.join();
+    return std::move(result_);
+  }
+
+ private:
+  std::string git_dir_;
+  std::once_flag once_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  Result<git::BlobPlaces> result_ = Status::Internal("the walk did not start");
 };
 
 std::vector<std::unique_ptr<Part>> MakeParts(const std::shared_ptr<const scan::Engine>& engine,
@@ -88,7 +134,18 @@ Status ScanObject(const git::ObjectView& v, const ScanOptions& options, Part& pa
   }
   if (v.too_large) return Status::Ok();  // a commit or tag over the limit
   out.stats.bytes_scanned += text.size();
-  auto found = part.scanner.Scan(text);
+  // A blob stored as a delta of a scanned blob reuses the base's hits where it copies it.
+  const auto* base =
+      where == Where::kFile ? static_cast<const scan::HitRecord*>(v.base_memo) : nullptr;
+  part.copies.clear();
+  if (base && v.copies) {
+    for (const git::CopyRun& c : *v.copies) part.copies.push_back({c.to, c.from, c.length});
+  }
+  std::shared_ptr<scan::HitRecord> record;
+  if (where == Where::kFile && v.has_deltas) record = std::make_shared<scan::HitRecord>();
+  auto found = part.scanner.ScanReusing(text, {}, base, part.copies, record.get());
+  if (record) v.memo = std::move(record);
+
   if (!found.ok()) return found.status().WithContext("object " + v.oid.Hex());
   for (auto& f : *found) {
     Detection d;
@@ -133,6 +190,8 @@ Result<ScanResult> ScanHistory(const git::Repository& repo,
                                const ScanOptions& options) {
   const unsigned n = ReaderThreads(options);
   auto parts = MakeParts(engine, n);
+  Placer placer(repo.git_dir());
+  placer.Start();
   git::WalkOptions wo;
   wo.threads = n;
   wo.max_size = static_cast<size_t>(std::max<int64_t>(options.max_blob_size, 0));
@@ -149,8 +208,20 @@ Result<ScanResult> ScanHistory(const git::Repository& repo,
     Oid oid;
     if (d.where == Where::kFile && Oid::FromHex(d.blob_sha, &oid)) wanted.insert(oid);
   }
-  auto places = git::PlaceBlobs(repo, wanted);
-  if (!places.ok()) return places.status();
+  std::map<Oid, git::BlobPlace> placed;
+  if (wanted.empty()) {
+    // nothing to place: the placer's walk is stopped (~Placer)
+  } else if (auto all = placer.Take(); all.ok()) {
+    for (const Oid& b : wanted) {
+      if (auto it = all->find(b); it != all->end()) placed.emplace(b, std::move(it->second));
+    }
+  } else {
+    spdlog::debug("placing the blobs with findings after the read: {}", all.status().message());
+    auto places = git::PlaceBlobs(repo, wanted);
+    if (!places.ok()) return places.status();
+    placed = std::move(*places);
+  }
+  auto* places = &placed;
   std::vector<Detection> kept;
   for (auto& d : out.detections) {
     Oid oid;

@@ -80,7 +80,7 @@ HsPlan PlanRule(const std::string& regex) {
   return {HsMode::kNone, UINT_MAX};
 }
 
-constexpr char kCacheMagic[] = "SGHSCACHE3\n";
+constexpr char kCacheMagic[] = "SGHSCACHE4\n";
 constexpr size_t kPage = 4096;  // the database image starts on a page boundary of the file
 
 size_t ImageOffset(size_t header_size) { return (header_size + kPage - 1) / kPage * kPage; }
@@ -194,15 +194,8 @@ Status Engine::Compile() {
           set_.rules[i].id, set_.rules[i].Where());
       continue;
     }
-    DbPlan* target = &main_plan;
-    // A second pass pays only when its keywords are rare: every keyword of kMinAnchor bytes
-    // or more (a two-letter keyword such as "AC" occurs in nearly every buffer).
-    bool rare_keywords = !compiled_[i].keyword_ids.empty();
-    for (uint32_t id : compiled_[i].keyword_ids) {
-      rare_keywords = rare_keywords && keywords_[id - nrules].size() >= kMinAnchor;
-    }
-    if (rare_keywords && !HyperscanCanAnchor(set_.rules[i].regex)) {
-      std::vector<uint32_t> kws = compiled_[i].keyword_ids;
+    // The database of the second-pass group for keyword set `kws` (empty: the wide rules).
+    auto group_for = [&](std::vector<uint32_t> kws) {
       std::sort(kws.begin(), kws.end());
       auto [it, inserted] =
           group_of_keywords.emplace(kws, static_cast<uint32_t>(group_plans.size()));
@@ -211,7 +204,21 @@ Status Engine::Compile() {
         groups_.push_back({kws, nullptr});
       }
       compiled_[i].group = it->second;
-      target = &group_plans[it->second];
+      return &group_plans[it->second];
+    };
+    DbPlan* target = &main_plan;
+    // A second pass pays only when its keywords are rare: every keyword of kMinAnchor bytes
+    // or more (a two-letter keyword such as "AC" occurs in nearly every buffer).
+    bool rare_keywords = !compiled_[i].keyword_ids.empty();
+    for (uint32_t id : compiled_[i].keyword_ids) {
+      rare_keywords = rare_keywords && keywords_[id - nrules].size() >= kMinAnchor;
+    }
+    if (rare_keywords && !HyperscanCanAnchor(set_.rules[i].regex)) {
+      target = group_for(compiled_[i].keyword_ids);
+    } else if (compiled_[i].max_width > kReuseWidth) {
+      // Too wide for a history scan to reuse a delta base's hits (Scanner::ScanReusing): the
+      // wide rules get a database of their own, scanned over every buffer.
+      target = group_for({});
     }
     target->exprs.push_back(expr);
     target->flags.push_back(plan.mode == HsMode::kPrefilter ? HS_FLAG_PREFILTER : 0);
@@ -463,7 +470,7 @@ AnchorReport CheckAnchors(const Engine& engine) {
   for (size_t i = 0; i < rules.size(); ++i) {
     const rules::Rule& r = rules[i];
     const CompiledRule& c = engine.compiled(i);
-    if (c.group != kMainDatabase) {
+    if (c.group != kMainDatabase && !engine.groups()[c.group].keyword_ids.empty()) {
       std::string kws;
       for (const auto& k : r.keywords) kws += (kws.empty() ? "" : ", ") + k;
       out.notes.push_back(r.Where() + ": note: rule " + r.id + " has no literal of " +

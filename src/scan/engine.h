@@ -43,6 +43,31 @@ enum class HsMode : uint8_t {
 // A rule in the main database (the common case), or in second-pass group g: see anchor.h.
 inline constexpr uint32_t kMainDatabase = UINT32_MAX;
 
+// The widest match (bytes) a rule of the main database may have. Wider rules go to a database
+// of their own (a group without keywords, scanned over every buffer), so that a history scan can
+// reuse a delta base's main-database hits for the bytes the delta copies (ScanReusing): a hit's
+// outcome depends only on the bytes it covers and one on each side.
+inline constexpr uint32_t kReuseWidth = 512;
+
+// What one buffer's scan of the main database found, kept for the buffers that are deltas of it
+// (ScanReusing): every hit (rule or keyword id, end offset) in increasing end order. A keyword
+// appears once, at an occurrence; `unknown_keywords` are those the buffer may hold though no
+// occurrence is known (an edit removed the known one); every other keyword is absent.
+struct HitRecord {
+  struct Hit {
+    uint32_t id;
+    uint64_t end;
+  };
+  std::vector<Hit> hits;
+  std::vector<uint32_t> unknown_keywords;
+  size_t size = 0;  // of the buffer
+};
+
+// A run of bytes a delta copies from its base: data[to, to + length) == base[from, ...).
+struct DeltaCopy {
+  uint64_t to, from, length;
+};
+
 struct CompiledRule {
   HsMode mode = HsMode::kExact;
   uint32_t max_width = 0;  // from hs_expression_info; UINT32_MAX when unbounded
@@ -130,6 +155,16 @@ class Scanner {
   // Suppressed findings (inline markers) are returned with `suppressed_by` set.
   Result<std::vector<Finding>> Scan(std::string_view data, std::string_view path = {});
 
+  // The same findings as Scan(data, path), for a buffer that git stores as a delta of `base`
+  // (whose scan left `base_record`), copying the runs `copies` (in increasing `to` order): the
+  // main database is scanned only around the bytes the delta inserts and where copied runs
+  // meet, and the base's hits are reused for the rest. Without a base record (or without a
+  // deadline-free scan) it is Scan. When `record` is not null it receives this buffer's record,
+  // for the deltas of this buffer.
+  Result<std::vector<Finding>> ScanReusing(std::string_view data, std::string_view path,
+                                           const HitRecord* base_record,
+                                           const std::vector<DeltaCopy>& copies, HitRecord* record);
+
   // A time after which Scan stops (Hyperscan's callback stops its scan, PCRE2 confirmation
   // stops between match attempts), returning what it confirmed so far with cut() set.
   void set_deadline(std::optional<std::chrono::steady_clock::time_point> deadline) {
@@ -146,6 +181,13 @@ class Scanner {
     size_t deadline = 0;
   };
   const GiveUps& given_up() const { return given_up_; }
+  // What ScanReusing saved since this Scanner was made: buffers whose main-database scan reused
+  // a base's hits, and the bytes of theirs it did not scan.
+  struct Reuse {
+    size_t buffers = 0;
+    uint64_t bytes_skipped = 0;
+  };
+  const Reuse& reuse() const { return reuse_; }
 
   const Engine& engine() const { return *engine_; }
   const std::shared_ptr<const Engine>& shared_engine() const { return engine_; }
@@ -161,17 +203,32 @@ class Scanner {
   };
   static int OnMatch(unsigned int id, unsigned long long from, unsigned long long to,
                      unsigned int flags, void* ctx);
+  // The main database's callback: collects the hit in hits_ (offset by window_offset_).
+  static int OnMainMatch(unsigned int id, unsigned long long from, unsigned long long to,
+                         unsigned int flags, void* ctx);
+  // Adds a rule's hit ending at `to` to its confirmation windows (hits in increasing `to`).
+  void AddHit(unsigned int id, unsigned long long to);
   Status HsScan(const hs_database_t* db, std::string_view data);
+  // Scans the main database over `data` into hits_: all of it, or, with a base record, only
+  // where the base's hits cannot be reused.
+  Status MainScan(std::string_view data, const HitRecord* base,
+                  const std::vector<DeltaCopy>* copies, HitRecord* record);
+  // True when keyword `id` occurs in the buffer being scanned (resolving an unknown state by
+  // searching the buffer).
+  bool KeywordHit(uint32_t id);
   void Confirm(size_t rule, std::string_view data, size_t from, size_t to,
                std::vector<RawMatch>& out);
   bool PastDeadline();
   // Scan without decoding and without SelectFindings: every finding that passed its filters.
-  Result<std::vector<Finding>> ScanText(std::string_view data, std::string_view path);
+  Result<std::vector<Finding>> ScanText(std::string_view data, std::string_view path,
+                                        const HitRecord* base = nullptr,
+                                        const std::vector<DeltaCopy>* copies = nullptr,
+                                        HitRecord* record = nullptr);
   // The per-finding filters of rules/README.md (entropy, validator, placeholders, allowlists,
   // path), in that order. Uses the keyword hits of the scan in progress.
-  bool PassesFilters(const RawMatch& m, std::string_view data, std::string_view path) const;
+  bool PassesFilters(const RawMatch& m, std::string_view data, std::string_view path);
   // True when `key` (the text before a generic rule's value on its line) names a provider.
-  bool ProviderKeyed(std::string_view key) const;
+  bool ProviderKeyed(std::string_view key);
   // Scans the base64-encoded text of `data` (decode.h) and appends what it finds to `found`,
   // located at the encoded text.
   void AddDecoded(std::string_view data, std::string_view path, std::vector<Finding>& found);
@@ -183,11 +240,16 @@ class Scanner {
   // Per-scan state, kept to reuse allocations.
   std::vector<std::vector<Interval>> intervals_;
   std::vector<uint32_t> touched_;
-  std::vector<uint8_t> keyword_hit_;
+  std::vector<uint8_t> keyword_hit_;  // kKeywordAbsent, kKeywordPresent or kKeywordUnknown
+  std::vector<HitRecord::Hit> hits_;  // the main database's hits of the scan in progress
+  uint64_t window_offset_ = 0;        // where the window being scanned starts in the buffer
+  std::string_view buffer_;           // the buffer being scanned (for KeywordHit)
+  HitRecord* record_ = nullptr;       // its record, when one is being made
   std::optional<std::chrono::steady_clock::time_point> deadline_;
   bool cut_ = false;
   unsigned callbacks_ = 0;  // Hyperscan callbacks since the last look at the clock
   GiveUps given_up_;
+  Reuse reuse_;
   int decode_depth_ = 0;  // > 0 while scanning decoded text: it is not decoded again
 };
 

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <climits>
 #include <cstring>
 #include <set>
@@ -23,6 +24,35 @@ constexpr size_t kTrailingSlack = 64;
 // How far before a generic rule's value, on its line, its key name is searched for a
 // provider's name.
 constexpr size_t kKeyReach = 64;
+
+// Keyword states of the buffer being scanned (Scanner::keyword_hit_).
+constexpr uint8_t kKeywordAbsent = 0;
+constexpr uint8_t kKeywordPresent = 1;
+constexpr uint8_t kKeywordUnknown = 2;  // resolved by searching the buffer when asked
+
+// The end of the first occurrence of `lower` (lower-case ASCII) in `data`, ignoring ASCII case;
+// 0 when there is none.
+size_t FindIgnoreCase(std::string_view data, std::string_view lower) {
+  if (lower.empty() || lower.size() > data.size()) return 0;
+  const unsigned char first = static_cast<unsigned char>(lower[0]);
+  const unsigned char other = static_cast<unsigned char>(std::toupper(first));
+  const size_t last = data.size() - lower.size();
+  for (size_t i = 0; i <= last; ++i) {
+    const unsigned char c = static_cast<unsigned char>(data[i]);
+    if (c != first && c != other) continue;
+    size_t k = 1;
+    while (k < lower.size() && std::tolower(static_cast<unsigned char>(data[i + k])) ==
+                                   static_cast<unsigned char>(lower[k])) {
+      ++k;
+    }
+    if (k == lower.size()) return i + k;
+  }
+  return 0;
+}
+
+// ScanReusing scans the whole buffer instead when the windows around a delta's edits would
+// cover more than this share of it.
+constexpr double kMaxReuseScanShare = 0.6;
 
 // How far from a secret an inline marker reaches: the same line, and at most this many bytes
 // before the secret starts or after it ends (a marker in a minified file must not cover a
@@ -153,16 +183,29 @@ int Scanner::OnMatch(unsigned int id, unsigned long long /*from*/, unsigned long
   // A look at the clock every 1024 callbacks: a hostile buffer full of candidates cannot
   // hold the scan past the deadline, and a normal one pays nothing measurable.
   if (self->deadline_ && ++self->callbacks_ % 1024 == 0 && self->PastDeadline()) return 1;
-  const size_t nrules = self->intervals_.size();
+  self->AddHit(id, to);
+  return 0;
+}
+
+int Scanner::OnMainMatch(unsigned int id, unsigned long long /*from*/, unsigned long long to,
+                         unsigned int /*flags*/, void* ctx) {
+  auto* self = static_cast<Scanner*>(ctx);
+  if (self->deadline_ && ++self->callbacks_ % 1024 == 0 && self->PastDeadline()) return 1;
+  self->hits_.push_back({id, self->window_offset_ + to});
+  return 0;
+}
+
+void Scanner::AddHit(unsigned int id, unsigned long long to) {
+  const size_t nrules = intervals_.size();
   if (id >= nrules) {
-    self->keyword_hit_[id - nrules] = 1;
-    return 0;
+    keyword_hit_[id - nrules] = kKeywordPresent;
+    return;
   }
-  uint32_t w = self->engine_->compiled(id).max_width;
+  uint32_t w = engine_->compiled(id).max_width;
   size_t width = w == UINT_MAX || w > kUnboundedWindow ? kUnboundedWindow : w;
   size_t start = to > width ? to - width : 0;
-  auto& list = self->intervals_[id];
-  if (list.empty()) self->touched_.push_back(id);
+  auto& list = intervals_[id];
+  if (list.empty()) touched_.push_back(id);
   // Hits arrive in increasing end order, so merging with the last interval is enough.
   if (!list.empty() && start <= list.back().end + 1) {
     list.back().end = std::max<size_t>(list.back().end, to);
@@ -170,7 +213,6 @@ int Scanner::OnMatch(unsigned int id, unsigned long long /*from*/, unsigned long
   } else {
     list.push_back({start, static_cast<size_t>(to)});
   }
-  return 0;
 }
 
 Status Scanner::HsScan(const hs_database_t* db, std::string_view data) {
@@ -231,24 +273,203 @@ void Scanner::Confirm(size_t rule, std::string_view data, size_t from, size_t to
   }
 }
 
+Status Scanner::MainScan(std::string_view data, const HitRecord* base,
+                         const std::vector<DeltaCopy>* copies, HitRecord* record) {
+  const hs_database_t* db = engine_->database();
+  const uint64_t n = data.size();
+  hits_.clear();
+  auto scan = [&](uint64_t from, uint64_t to) -> Status {
+    if (!db || to <= from) return Status::Ok();
+    if (!scratch_) return Status::Internal("Hyperscan scratch space could not be allocated");
+    window_offset_ = from;
+    hs_error_t rc = hs_scan(db, data.data() + from, static_cast<unsigned>(to - from), 0,
+                            scratch_.get(), &Scanner::OnMainMatch, this);
+    window_offset_ = 0;
+    if (rc == HS_SCAN_TERMINATED && cut_) return Status::Ok();  // the deadline (OnMainMatch)
+    if (rc != HS_SUCCESS)
+      return Status::Internal("Hyperscan scan failed with code " + std::to_string(rc));
+    return Status::Ok();
+  };
+
+  // A hit ending at `end` depends only on data[end - width - 1, end + 1) (a match of at most
+  // kReuseWidth bytes, and the byte on each side that \b, ^ and $ look at). So a hit whose end
+  // is "covered" (that whole range lies inside one run the delta copies) is a hit of the base at
+  // the same place in the run, and every other hit is found by scanning a window around the
+  // uncovered ends.
+  struct Range {
+    uint64_t lo, hi;  // end offsets, inclusive
+    const DeltaCopy* run;
+  };
+  std::vector<Range> covered;
+  std::vector<DeltaCopy> runs;
+  bool reuse = base && copies && !deadline_ && n > 0;
+  if (reuse) {
+    for (const DeltaCopy& c : *copies) {
+      if (c.length == 0) continue;
+      if (c.from + c.length > base->size || c.to + c.length > n ||
+          (!runs.empty() && c.to < runs.back().to + runs.back().length)) {
+        reuse = false;  // not a delta of this base: scan it all
+        break;
+      }
+      if (!runs.empty() && runs.back().to + runs.back().length == c.to &&
+          runs.back().from + runs.back().length == c.from) {
+        runs.back().length += c.length;
+      } else {
+        runs.push_back(c);
+      }
+    }
+  }
+  uint64_t window_bytes = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> windows;  // [from, to) of the buffer
+  if (reuse) {
+    for (const DeltaCopy& r : runs) {
+      const uint64_t lo = r.to == 0 && r.from == 0 ? 1 : r.to + kReuseWidth + 1;
+      const bool at_end = r.to + r.length == n && r.from + r.length == base->size;
+      const uint64_t hi = at_end ? n : r.to + r.length - 1;
+      if (lo <= hi) covered.push_back({lo, hi, &r});
+    }
+    uint64_t next = 1;                              // the first end offset not yet accounted for
+    auto uncovered = [&](uint64_t a, uint64_t b) {  // ends a..b are not covered
+      const uint64_t from = a > kReuseWidth + 1 ? a - kReuseWidth - 1 : 0;
+      const uint64_t to = std::min(n, b + 1);
+      if (!windows.empty() && from <= windows.back().second) {
+        window_bytes -= windows.back().second - windows.back().first;
+        windows.back().second = to;
+      } else {
+        windows.push_back({from, to});
+      }
+      window_bytes += windows.back().second - windows.back().first;
+    };
+    for (const Range& c : covered) {
+      if (c.lo > next) uncovered(next, c.lo - 1);
+      next = c.hi + 1;
+    }
+    if (next <= n) uncovered(next, n);
+    reuse = static_cast<double>(window_bytes) <= kMaxReuseScanShare * static_cast<double>(n);
+  }
+
+  const size_t nrules = intervals_.size();
+  std::vector<uint32_t> unknown;
+  if (!reuse) {
+    SG_RETURN_IF_ERROR(scan(0, n));
+  } else {
+    ++reuse_.buffers;
+    reuse_.bytes_skipped += n - window_bytes;
+    for (const auto& [from, to] : windows) SG_RETURN_IF_ERROR(scan(from, to));
+    // A window's rule hits count only at uncovered ends (the covered ones come from the base,
+    // and near a window's edges Hyperscan sees an artificial start or end of the buffer); a
+    // keyword is a literal, so each one a window finds is a real occurrence.
+    size_t kept = 0;
+    auto in_window = [&](uint64_t end) {
+      auto it = std::lower_bound(covered.begin(), covered.end(), end,
+                                 [](const Range& c, uint64_t e) { return c.hi < e; });
+      return it == covered.end() || end < it->lo;
+    };
+    for (const HitRecord::Hit& h : hits_) {
+      if (h.id >= nrules || in_window(h.end)) hits_[kept++] = h;
+    }
+    hits_.resize(kept);
+    for (const Range& c : covered) {
+      const uint64_t shift_from = c.run->from, shift_to = c.run->to;
+      const uint64_t lo = c.lo - shift_to + shift_from, hi = c.hi - shift_to + shift_from;
+      auto it = std::lower_bound(base->hits.begin(), base->hits.end(), lo,
+                                 [](const HitRecord::Hit& h, uint64_t e) { return h.end < e; });
+      for (; it != base->hits.end() && it->end <= hi; ++it) {
+        hits_.push_back({it->id, it->end - shift_from + shift_to});
+      }
+    }
+    // A keyword of the base whose known occurrence the delta did not keep may still occur.
+    for (const HitRecord::Hit& h : base->hits) {
+      if (h.id >= nrules) unknown.push_back(h.id);
+    }
+    unknown.insert(unknown.end(), base->unknown_keywords.begin(), base->unknown_keywords.end());
+  }
+
+  auto by_end = [](const HitRecord::Hit& a, const HitRecord::Hit& b) {
+    return a.end != b.end ? a.end < b.end : a.id < b.id;
+  };
+  if (!std::is_sorted(hits_.begin(), hits_.end(), by_end)) {
+    std::sort(hits_.begin(), hits_.end(), by_end);
+  }
+  size_t kept = 0;
+  for (size_t i = 0; i < hits_.size(); ++i) {
+    const HitRecord::Hit h = hits_[i];
+    if (kept > 0 && hits_[kept - 1].id == h.id && hits_[kept - 1].end == h.end) continue;
+    if (h.id >= nrules && keyword_hit_[h.id - nrules] == kKeywordPresent) continue;  // one each
+    AddHit(h.id, h.end);
+    hits_[kept++] = h;
+  }
+  hits_.resize(kept);
+  std::vector<uint32_t> still_unknown;
+  for (uint32_t id : unknown) {
+    uint8_t& state = keyword_hit_[id - nrules];
+    if (state == kKeywordAbsent) {
+      state = kKeywordUnknown;
+      still_unknown.push_back(id);
+    }
+  }
+  if (record && cut_) {
+    *record = HitRecord{};  // incomplete: no delta may reuse it
+    record_ = nullptr;
+  } else if (record) {
+    record->hits = hits_;
+    record->unknown_keywords = std::move(still_unknown);
+    record->size = n;
+  }
+  return Status::Ok();
+}
+
+bool Scanner::KeywordHit(uint32_t id) {
+  uint8_t& state = keyword_hit_[id - intervals_.size()];
+  if (state != kKeywordUnknown) return state == kKeywordPresent;
+  const size_t end = FindIgnoreCase(buffer_, engine_->keyword(id));
+  state = end ? kKeywordPresent : kKeywordAbsent;
+  // The answer goes into the record too, so that the deltas of this buffer need not search.
+  if (record_) {
+    auto& unknown = record_->unknown_keywords;
+    unknown.erase(std::remove(unknown.begin(), unknown.end(), id), unknown.end());
+    if (end) {
+      HitRecord::Hit hit{id, end};
+      auto at = std::lower_bound(record_->hits.begin(), record_->hits.end(), hit,
+                                 [](const HitRecord::Hit& a, const HitRecord::Hit& b) {
+                                   return a.end != b.end ? a.end < b.end : a.id < b.id;
+                                 });
+      record_->hits.insert(at, hit);
+    }
+  }
+  return state == kKeywordPresent;
+}
+
 Result<std::vector<Finding>> Scanner::Scan(std::string_view data, std::string_view path) {
-  auto found = ScanText(data, path);
+  return ScanReusing(data, path, nullptr, {}, nullptr);
+}
+
+Result<std::vector<Finding>> Scanner::ScanReusing(std::string_view data, std::string_view path,
+                                                  const HitRecord* base_record,
+                                                  const std::vector<DeltaCopy>& copies,
+                                                  HitRecord* record) {
+  auto found = ScanText(data, path, base_record, &copies, record);
   if (!found.ok()) return found.status();
   // Past the deadline the encoded text is left alone too: the push is queued for drain anyway.
   if (decode_depth_ == 0 && !cut_) AddDecoded(data, path, *found);
   return SelectFindings(std::move(*found));
 }
 
-Result<std::vector<Finding>> Scanner::ScanText(std::string_view data, std::string_view path) {
+Result<std::vector<Finding>> Scanner::ScanText(std::string_view data, std::string_view path,
+                                               const HitRecord* base,
+                                               const std::vector<DeltaCopy>* copies,
+                                               HitRecord* record) {
   const Engine& eng = *engine_;
   const auto& rules = eng.rules().rules;
   touched_.clear();
   cut_ = false;
   callbacks_ = 0;
-  std::fill(keyword_hit_.begin(), keyword_hit_.end(), 0);
+  buffer_ = data;
+  record_ = decode_depth_ == 0 ? record : nullptr;
+  std::fill(keyword_hit_.begin(), keyword_hit_.end(), kKeywordAbsent);
   auto any_keyword = [&](const std::vector<uint32_t>& ids) {
     for (uint32_t id : ids) {
-      if (keyword_hit_[id - rules.size()]) return true;
+      if (KeywordHit(id)) return true;
     }
     return false;
   };
@@ -256,10 +477,13 @@ Result<std::vector<Finding>> Scanner::ScanText(std::string_view data, std::strin
     const auto& ids = eng.compiled(r).keyword_ids;
     return ids.empty() || any_keyword(ids);
   };
-  SG_RETURN_IF_ERROR(HsScan(eng.database(), data));
-  // Second pass: the rules Hyperscan cannot anchor, only where their keywords occur.
+  SG_RETURN_IF_ERROR(MainScan(data, decode_depth_ == 0 ? base : nullptr, copies, record));
+  // Second pass: the rules Hyperscan cannot anchor, only where their keywords occur; and the
+  // rules too wide for the main database (a group without keywords), everywhere.
   for (const auto& g : eng.groups()) {
-    if (!cut_ && g.db && any_keyword(g.keyword_ids)) SG_RETURN_IF_ERROR(HsScan(g.db.get(), data));
+    if (!cut_ && g.db && (g.keyword_ids.empty() || any_keyword(g.keyword_ids))) {
+      SG_RETURN_IF_ERROR(HsScan(g.db.get(), data));
+    }
   }
 
   std::vector<RawMatch> raw;
@@ -346,7 +570,7 @@ void Scanner::AddDecoded(std::string_view data, std::string_view path,
   }
 }
 
-bool Scanner::PassesFilters(const RawMatch& m, std::string_view data, std::string_view path) const {
+bool Scanner::PassesFilters(const RawMatch& m, std::string_view data, std::string_view path) {
   const Engine& eng = *engine_;
   const rules::Rule& rule = eng.rules().rules[m.rule];
   const std::string_view secret = data.substr(m.start, m.end - m.start);
@@ -386,10 +610,9 @@ bool Scanner::PassesFilters(const RawMatch& m, std::string_view data, std::strin
   return !eng.SkipsPath(m.rule, path);
 }
 
-bool Scanner::ProviderKeyed(std::string_view key) const {
-  const size_t nrules = engine_->rules().rules.size();
+bool Scanner::ProviderKeyed(std::string_view key) {
   for (uint32_t id : engine_->provider_keyword_ids()) {
-    if (keyword_hit_[id - nrules] && KeywordStartsWord(key, engine_->keyword(id))) return true;
+    if (KeywordStartsWord(key, engine_->keyword(id)) && KeywordHit(id)) return true;
   }
   return false;
 }

@@ -163,4 +163,42 @@ TEST_CASE("a damaged pack is an error naming the pack, not a silent skip") {
   CHECK(sg::testing::Contains(s.message(), ".pack"));
 }
 
+TEST_CASE(
+    "a delta gets back what the callback left for its base, with the runs it copies from the "
+    "base's bytes") {
+  InitLibgit2();
+  sg::testing::TempDir dir;
+  MakeHistory(dir.path(), "");
+  std::mutex mu;
+  size_t deltas = 0, copied = 0, total = 0;
+  WalkOptions o;
+  o.threads = 2;
+  Status s = ForEachObject(dir / ".git/objects", o, [&](unsigned, const ObjectView& v) {
+    // The memo is the object's own bytes: every run must be the base's bytes at `from`.
+    if (v.has_deltas) v.memo = std::make_shared<const std::string>(v.data);
+    std::lock_guard<std::mutex> lock(mu);
+    if (!v.base_memo) {
+      CHECK(v.copies == nullptr);
+      return Status::Ok();
+    }
+    const auto& base = *static_cast<const std::string*>(v.base_memo);
+    REQUIRE(v.copies != nullptr);
+    ++deltas;
+    uint64_t last_end = 0;
+    for (const CopyRun& c : *v.copies) {
+      CHECK(c.to >= last_end);  // in increasing order, not overlapping
+      REQUIRE(c.from + c.length <= base.size());
+      REQUIRE(c.to + c.length <= v.data.size());
+      CHECK(v.data.substr(c.to, c.length) == std::string_view(base).substr(c.from, c.length));
+      last_end = c.to + c.length;
+      copied += c.length;
+    }
+    total += v.data.size();
+    return Status::Ok();
+  });
+  REQUIRE(s.ok());
+  CHECK(deltas > 30);              // file.txt's 40 versions are chained deltas
+  CHECK(copied * 10 > total * 9);  // and they mostly copy their bases
+}
+
 }  // namespace sg::git

@@ -3,8 +3,10 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <functional>
+#include <random>
 
 #include "helpers.h"
 #include "rules/loader.h"
@@ -285,4 +287,178 @@ TEST_CASE("names in code are not secrets: words in CamelCase or joined by _ - ."
   CHECK(scan::PlaceholderReason("k3xa9-q2vz7-mw4pr-t8nbs", false).empty());
   CHECK(scan::PlaceholderReason("xgas-paks-jxjz-gwco", false).empty());  // Apple's format
   CHECK(scan::PlaceholderReason("ShortName", false).empty());
+}
+
+namespace {
+
+// A buffer built from pieces of `base` and new text, as a git delta builds it.
+struct Built {
+  std::string data;
+  std::vector<scan::DeltaCopy> copies;
+};
+
+// One random edit version of `base`: runs of it are kept, dropped, or replaced by new lines that
+// may plant a secret, break one (a letter glued to it, one character changed) or add or remove
+// the keyword that gates a rule.
+Built Edit(const std::string& base, std::mt19937& rng) {
+  static const std::vector<std::string> kInserts = {
+      "key = tok_Ab3dEf6hIj9kLm2nOp5q\n",
+      "xtok_Zb3dEf6hIj9kLm2nOp5q\n",  // glued: no \b
+      "the gatekw is here\n",
+      "val_abcdef123456 near nothing\n",
+      "-----BEGIN TEST KEY-----\n" + std::string(700, 'Q') + "\n-----END TEST KEY-----\n",
+      "plain words without secrets\n",
+      "tok_",
+      "Ab3dEf6hIj9kLm2nOp5q ",
+      "-----END TEST KEY-----\n",
+  };
+  Built b;
+  size_t at = 0;
+  while (at < base.size()) {
+    const size_t len = std::min<size_t>(base.size() - at, 1 + rng() % 8000);
+    if (rng() % 3 == 0) {
+      // Mend a broken secret of the base with new bytes right before the copied rest of it: a
+      // match that starts in the insert and ends far into a copied run, which the base lacks.
+      for (auto [broken, mended] :
+           {std::pair{"XX_", "tok_"}, std::pair{"gen_secreX", "gen_secret"}}) {
+        const size_t hit = base.find(broken, at);
+        if (hit == std::string::npos || hit > at + len) continue;
+        b.copies.push_back({b.data.size(), at, hit - at});
+        b.data.append(base, at, hit - at);
+        b.data += mended;
+        at = hit + std::strlen(broken);
+        break;
+      }
+      if (at >= base.size()) break;
+    }
+    switch (rng() % 6) {
+      case 0:  // dropped
+        break;
+      case 1: {  // replaced by new text
+        const std::string& s = kInserts[rng() % kInserts.size()];
+        b.data += s;
+        break;
+      }
+      default:  // copied
+        b.copies.push_back({b.data.size(), at, len});
+        b.data.append(base, at, len);
+    }
+    at += len;
+    if (rng() % 4 == 0) b.data += kInserts[rng() % kInserts.size()];
+  }
+  return b;
+}
+
+std::vector<std::string> Describe(const std::vector<scan::Finding>& fs) {
+  std::vector<std::string> out;
+  for (const auto& f : fs) {
+    out.push_back(f.rule->id + "@" + std::to_string(f.start) + "-" + std::to_string(f.end) +
+                  (f.suppressed_by.empty() ? "" : " suppressed"));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a delta's scan that reuses its base's hits finds exactly what a scan of the whole buffer "
+    "finds, along chains of random edits") {
+  sg::testing::TempDir dir;
+  sg::testing::WriteFile(dir / "r.toml", R"toml([[rules]]
+id = "test-token"
+name = "Test token"
+provider = "test"
+confidence = "high"
+regex = '''\b(tok_[A-Za-z0-9]{20})\b'''
+keywords = ["tok_"]
+references = ["https://example.invalid/tokens"]
+examples = ["tok_Ab3dEf6hIj9kLm2nOp5q"]
+negative_examples = ["xtok_Ab3dEf6hIj9kLm2nOp5q"]
+
+[[rules]]
+id = "test-gated"
+name = "Gated value"
+provider = "test"
+confidence = "high"
+regex = '''\b(val_[a-z0-9]{12})\b'''
+keywords = ["gatekw"]
+references = ["https://example.invalid/gated"]
+examples = ["gatekw val_abcdef123456"]
+negative_examples = ["val_abcdef123456"]
+
+[[rules]]
+id = "test-long"
+name = "Long value"
+provider = "test"
+confidence = "high"
+regex = '''gen_secret\s{0,3}=\s{0,3}"([a-z0-9]{100,200})"'''
+keywords = ["gen_secret"]
+references = ["https://example.invalid/long"]
+examples = ["gen_secret = \"abcdefghij0123456789abcdefghij0123456789abcdefghij0123456789abcdefghij0123456789abcdefghij0123456789\""]
+negative_examples = ["gen_secret = \"abc\""]
+
+[[rules]]
+id = "test-wide"
+name = "Wide key"
+provider = "test"
+confidence = "high"
+regex = '''-----BEGIN TEST KEY-----\s*([A-Za-z0-9+/=\s]{20,4000}?)\s*-----END TEST KEY-----'''
+keywords = ["BEGIN TEST KEY"]
+references = ["https://example.invalid/wide"]
+examples = ["-----BEGIN TEST KEY-----\nQQQQQQQQQQQQQQQQQQQQQQQQ\n-----END TEST KEY-----"]
+negative_examples = ["-----BEGIN TEST KEY-----\nQQ\n-----END TEST KEY-----"]
+)toml");
+  auto loaded = rules::LoadRules({dir / "r.toml"});
+  for (const auto& err : loaded.errors) MESSAGE(err.ToString());
+  REQUIRE(loaded.ok());
+  auto e = scan::Engine::Build(std::move(loaded.set), {});
+  REQUIRE(e.ok());
+  CHECK((*e)->compiled(0).group == scan::kMainDatabase);
+  CHECK((*e)->compiled(2).group == scan::kMainDatabase);
+  CHECK((*e)->compiled(3).group != scan::kMainDatabase);  // too wide to reuse: its own database
+  scan::Scanner reusing(*e), whole(*e);
+
+  std::mt19937 rng(12345);
+  size_t findings = 0, gated = 0, mended = 0;
+  for (int chain = 0; chain < 8; ++chain) {
+    std::string text;
+    for (int i = 0; i < 1500; ++i) {
+      text += "line " + std::to_string(rng() % 100000) + " of some source text\n";
+      if (rng() % 60 == 0) text += "key = tok_Ab3dEf6hIj9kLm2nOp5q\n";
+      if (rng() % 20 == 0) text += "key = XX_Ab3dEf6hIj9kLm2nOp5q\n";
+      if (rng() % 20 == 0) {
+        text += "gen_secreX = \"";
+        for (int k = 0; k < 150; ++k) text += "abcdefghijklmnopqrstuvwxyz0123456789"[rng() % 36];
+        text += "\"\n";
+      }
+      if (rng() % 80 == 0) text += "val_abcdef123456\n";
+      if (chain % 2 == 0 && i == 10) text += "gatekw\n";
+    }
+    scan::HitRecord record;
+    auto first = reusing.ScanReusing(text, {}, nullptr, {}, &record);
+    REQUIRE(first.ok());
+    for (int depth = 0; depth < 25; ++depth) {
+      CAPTURE(chain);
+      CAPTURE(depth);
+      Built next = Edit(text, rng);
+      scan::HitRecord next_record;
+      auto got = reusing.ScanReusing(next.data, {}, &record, next.copies, &next_record);
+      auto want = whole.Scan(next.data);
+      REQUIRE(got.ok());
+      REQUIRE(want.ok());
+      CHECK(Describe(*got) == Describe(*want));
+      findings += want->size();
+      for (const auto& f : *want) {
+        gated += f.rule->id == "test-gated";
+        mended += f.rule->id == "test-long";
+      }
+      text = std::move(next.data);
+      record = std::move(next_record);
+    }
+  }
+  CHECK(findings > 100);  // the edits did plant and keep secrets
+  CHECK(gated > 5);
+  CHECK(mended > 20);
+  CHECK(reusing.reuse().buffers > 60);  // of the 200 deltas, half reused their base's hits
+  CHECK(reusing.reuse().bytes_skipped > 0);
 }
