@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <cstdint>
+#include <cstring>
 
 namespace sg::scan {
 namespace {
@@ -60,12 +61,31 @@ std::string_view Unquote(std::string_view s) {
 }
 
 bool DeclaresKubernetesSecret(std::string_view data) {
-  for (std::string_view marker : {"kind: Secret", "\"kind\": \"Secret\"", "\"kind\":\"Secret\""}) {
-    for (size_t at = data.find(marker); at != std::string_view::npos;
-         at = data.find(marker, at + 1)) {
-      const size_t after = at + marker.size();
-      // `kind: SecretProviderClass` is another kind.
-      if (after == data.size() || !std::isalnum(static_cast<unsigned char>(data[after]))) {
+  // Every buffer is searched: memchr for the capital S (rare in text, and memchr is the fastest
+  // search there is), then the rest of the word and the text before it.
+  constexpr std::string_view kWord = "Secret";
+  const char* const begin = data.data();
+  size_t at = 0;
+  while (at < data.size()) {
+    const void* hit = std::memchr(begin + at, 'S', data.size() - at);
+    if (!hit) return false;
+    const size_t word = static_cast<size_t>(static_cast<const char*>(hit) - begin);
+    if (data.compare(word, kWord.size(), kWord) != 0) {
+      at = word + 1;
+      continue;
+    }
+    const size_t after = word + kWord.size();
+    at = word + 1;
+    // `kind: SecretProviderClass` is another kind.
+    if (after < data.size() && std::isalnum(static_cast<unsigned char>(data[after]))) continue;
+    const std::string_view before = data.substr(0, word);
+    for (std::string_view marker : {"kind: ", "\"kind\": \"", "\"kind\":\""}) {
+      if (!before.ends_with(marker)) continue;
+      if (marker[0] != '"') return true;
+      // JSON: the closing quote, and no letter or digit right after it.
+      if (data.substr(after, 1) == "\"" &&
+          (after + 1 == data.size() ||
+           !std::isalnum(static_cast<unsigned char>(data[after + 1])))) {
         return true;
       }
     }
@@ -199,14 +219,18 @@ void Runs(std::string_view data, const DecodeLimits& limits, Collector& out) {
       i = probe + 1;
       continue;
     }
-    size_t start = probe;
-    while (start > i && IsB64(data[start - 1])) --start;
-    size_t end = probe + 1;
-    while (end < n && IsB64(data[end])) ++end;
-    if (end - start < m) {
-      i = end + 1;  // data[end] is outside the alphabet (or the end)
+    // Back from the probe to the last byte outside the alphabet: no run of m bytes can hold
+    // it or start before it, so the search goes on right after it. Only a whole window of the
+    // alphabet starts a run (at i, by the invariant).
+    size_t back = probe;
+    while (back > i && IsB64(data[back - 1])) --back;
+    if (back > i) {
+      i = back;  // data[back - 1] is outside the alphabet
       continue;
     }
+    const size_t start = i;
+    size_t end = probe + 1;
+    while (end < n && IsB64(data[end])) ++end;
     i = end;
     if (end - start > limits.max_run) continue;
     bool upper = false, lower = false, digit = false;
