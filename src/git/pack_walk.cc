@@ -644,12 +644,13 @@ Status Walker::Run() {
   }
   // The stack is taken from the back: loose objects last, then packs in order, roots in
   // offset order.
-  for (size_t i = loose_.size(); i-- > 0;) stack_.push_back({0, 0, static_cast<int64_t>(i), {}, 0});
+  for (size_t i = loose_.size(); i-- > 0;)
+    stack_.push_back({0, 0, static_cast<int64_t>(i), {}, 0, {}});
   for (size_t p = packs_.size(); p-- > 0;) {
     const auto& roots = packs_[p]->roots;
     for (size_t i = roots.size(); i-- > 0;) {
       if (packs_[p]->entries[roots[i]].type == kTree) continue;
-      stack_.push_back({static_cast<uint32_t>(p), roots[i], -1, {}, 0});
+      stack_.push_back({static_cast<uint32_t>(p), roots[i], -1, {}, 0, {}});
     }
   }
   const unsigned n = std::max(1u, options_.threads);

@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 #include <tuple>
 
@@ -22,14 +24,51 @@ struct File {
   std::string full, shown;
 };
 
-// Lists the regular files under `root` (not following symlinks, skipping .git), sorted.
-Result<std::vector<File>> ListFiles(const std::string& root) {
+// The files of a directory scan, handed out while they are still being listed: the listing
+// (a readdir of every directory) runs on one thread while the others already scan, as
+// `find | xargs cat` overlaps the two.
+class FileQueue {
+ public:
+  void Add(File f) {
+    std::lock_guard<std::mutex> lock(mu_);
+    files_.push_back(std::move(f));
+    if (files_.size() - next_ >= kBatch) cv_.notify_one();
+  }
+  void Finish() {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ = true;
+    cv_.notify_all();
+  }
+  // Up to kBatch files into `out`; false when the listing is done and every file handed out.
+  bool Take(std::vector<File>& out) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return done_ || files_.size() - next_ >= kBatch; });
+    out.clear();
+    while (next_ < files_.size() && out.size() < kBatch) out.push_back(std::move(files_[next_++]));
+    return !out.empty();
+  }
+
+ private:
+  static constexpr size_t kBatch = 16;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<File> files_;
+  size_t next_ = 0;
+  bool done_ = false;
+};
+
+// Lists the regular files under `root` (not following symlinks, skipping .git) into `queue`,
+// and finishes it, also on error.
+Status ListFiles(const std::string& root, FileQueue& queue) {
   namespace fs = std::filesystem;
-  std::vector<File> files;
+  struct Finish {
+    FileQueue& q;
+    ~Finish() { q.Finish(); }
+  } finish{queue};
   std::error_code ec;
   if (fs::is_regular_file(root, ec)) {
-    files.push_back({root, root});
-    return files;
+    queue.Add({root, root});
+    return Status::Ok();
   }
   if (!fs::is_directory(root, ec)) return Status::NotFound("no such file or directory: " + root);
   const fs::path base(root);
@@ -46,12 +85,10 @@ Result<std::vector<File>> ListFiles(const std::string& root) {
     if (it->is_regular_file()) {
       // lexically_relative: the same answer as fs::relative for paths under root, without a
       // stat and canonicalisation of both paths per file (half a directory scan's time).
-      files.push_back({it->path().string(), it->path().lexically_relative(base).string()});
+      queue.Add({it->path().string(), it->path().lexically_relative(base).string()});
     }
   }
-  std::sort(files.begin(), files.end(),
-            [](const File& a, const File& b) { return a.full < b.full; });
-  return files;
+  return Status::Ok();
 }
 
 // Reads a whole file into `buf` (reused between files). Returns the size, or -1 with `err`.
@@ -96,21 +133,20 @@ ssize_t ReadInto(const std::string& path, int64_t max_size, std::vector<char>& b
 Result<ScanResult> ScanPath(const std::string& root,
                             const std::shared_ptr<const scan::Engine>& engine,
                             const ScanOptions& options) {
-  auto files = ListFiles(root);
-  if (!files.ok()) return files.status();
-  const unsigned n =
-      std::min<unsigned>(ReaderThreads(options), std::max<size_t>(1, files->size() / 16));
+  const unsigned n = ReaderThreads(options);
+  FileQueue queue;
+  Status listed;
+  std::thread lister([&] { listed = ListFiles(root, queue); });
   std::vector<ScanResult> parts(n);
   std::vector<Status> errors(n);
-  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
   auto work = [&](unsigned t) {
     scan::Scanner scanner(engine);
     ScanResult& out = parts[t];
     std::vector<char> buf;
-    constexpr size_t kChunk = 16;
-    for (size_t begin; (begin = next.fetch_add(kChunk)) < files->size();) {
-      for (size_t i = begin; i < std::min(files->size(), begin + kChunk); ++i) {
-        const File& f = (*files)[i];
+    std::vector<File> batch;
+    while (!failed && queue.Take(batch)) {
+      for (const File& f : batch) {
         int64_t size = 0;
         std::string err;
         ssize_t got = ReadInto(f.full, options.max_blob_size, buf, &size, &err);
@@ -136,7 +172,7 @@ Result<ScanResult> ScanPath(const std::string& root,
         auto found = scanner.Scan(data, f.shown);
         if (!found.ok()) {
           errors[t] = found.status().WithContext(f.shown);
-          next = files->size();
+          failed = true;
           return;
         }
         out.stats.given_up_match_limit = scanner.given_up().match_limit;
@@ -154,6 +190,8 @@ Result<ScanResult> ScanPath(const std::string& root,
   for (unsigned t = 1; t < n; ++t) threads.emplace_back(work, t);
   work(0);
   for (auto& th : threads) th.join();
+  lister.join();  // the workers returned: the listing is done, or a scan failed
+  if (!listed.ok()) return listed;
   ScanResult out;
   for (unsigned t = 0; t < n; ++t) {
     if (!errors[t].ok()) return errors[t];

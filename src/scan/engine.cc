@@ -80,7 +80,7 @@ HsPlan PlanRule(const std::string& regex) {
   return {HsMode::kNone, UINT_MAX};
 }
 
-constexpr char kCacheMagic[] = "SGHSCACHE4\n";
+constexpr char kCacheMagic[] = "SGHSCACHE5\n";
 constexpr size_t kPage = 4096;  // the database image starts on a page boundary of the file
 
 size_t ImageOffset(size_t header_size) { return (header_size + kPage - 1) / kPage * kPage; }
@@ -224,7 +224,21 @@ Status Engine::Compile() {
     target->flags.push_back(plan.mode == HsMode::kPrefilter ? HS_FLAG_PREFILTER : 0);
     target->ids.push_back(static_cast<unsigned>(i));
   }
+  // Only the keywords that decide whether a second pass runs (a group's, a PCRE2-only rule's)
+  // are in the main database: a scan asks for those on every buffer. Whether a rule with a
+  // Hyperscan hit has its keyword is asked rarely, and answered by searching the buffer
+  // (Scanner::KeywordHit); 2,000 more caseless literals in the database made every byte
+  // slower (a fifth of a directory scan).
+  keyword_in_db_.assign(keywords_.size(), 0);
+  for (size_t i = 0; i < set_.rules.size(); ++i) {
+    const CompiledRule& c = compiled_[i];
+    const bool gates = c.mode == HsMode::kNone ||
+                       (c.group != kMainDatabase && !groups_[c.group].keyword_ids.empty());
+    if (!gates) continue;
+    for (uint32_t id : c.keyword_ids) keyword_in_db_[id - nrules] = 1;
+  }
   for (size_t k = 0; k < keywords_.size(); ++k) {
+    if (!keyword_in_db_[k]) continue;
     main_plan.exprs.push_back(EscapeLiteral(keywords_[k]));
     main_plan.flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
     main_plan.ids.push_back(nrules + static_cast<unsigned>(k));
@@ -272,7 +286,8 @@ Status Engine::Compile() {
 }
 
 // Cache file: magic, rule count, per rule (mode u8, max_width u32, group u32), group count G,
-// per group (keyword count u32, keyword ids u32...), then for each of the 1 + G databases (main
+// per group (keyword count u32, keyword ids u32...), per keyword whether the main database has
+// it (u8), then for each of the 1 + G databases (main
 // first) its image size u64 and CRC-32C u32; zeros up to the next 4 KiB boundary, then each
 // database *image* (the database as hs_deserialize_database_at lays it out in page-aligned
 // memory), each starting on a page boundary. A warm start maps the file and hands Hyperscan the
@@ -319,6 +334,8 @@ bool Engine::LoadCache(const std::string& path) {
   for (const auto& r : saved) {
     if (r.group != kMainDatabase && r.group >= ngroups) return false;
   }
+  std::vector<uint8_t> in_db(keyword_count_);
+  if (!take(in_db.data(), in_db.size())) return false;
   std::vector<std::pair<uint64_t, uint32_t>> images(1 + ngroups);
   for (auto& [size, crc] : images) {
     if (!take(&size, 8) || !take(&crc, 4)) return false;
@@ -347,6 +364,7 @@ bool Engine::LoadCache(const std::string& path) {
   mapped_ = db_ != nullptr;
   for (uint32_t g = 0; g < ngroups; ++g) groups[g].db = dbs[1 + g];
   groups_ = std::move(groups);
+  keyword_in_db_ = std::move(in_db);
   for (size_t i = 0; i < n; ++i) {
     compiled_[i].mode = static_cast<HsMode>(saved[i].mode);
     compiled_[i].max_width = saved[i].width;
@@ -397,6 +415,7 @@ void Engine::SaveCache(const std::string& path) const {
     put(&k, 4);
     for (uint32_t id : g.keyword_ids) put(&id, 4);
   }
+  put(keyword_in_db_.data(), keyword_in_db_.size());
   std::vector<std::string> images(1 + groups_.size());
   if (!DatabaseImage(db_.get(), &images[0])) return;
   for (size_t g = 0; g < groups_.size(); ++g) {

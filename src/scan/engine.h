@@ -105,6 +105,11 @@ class Engine {
   bool database_mapped() const { return mapped_; }
   const CompiledRule& compiled(size_t i) const { return compiled_[i]; }
   size_t keyword_count() const { return keyword_count_; }
+  // True when the main database reports keyword `id` (an id of CompiledRule::keyword_ids);
+  // whether a buffer holds any other keyword is found by searching it, when it matters.
+  bool keyword_in_database(uint32_t id) const {
+    return keyword_in_db_[id - set_.rules.size()] != 0;
+  }
 
   // The rule's PCRE2 program, compiled on first use.
   const pcre2_code* Pcre(size_t rule_index) const;
@@ -138,6 +143,7 @@ class Engine {
   std::vector<CompiledRule> compiled_;
   std::vector<std::string> keywords_;  // lowercase, deduplicated; id = rules + index
   size_t keyword_count_ = 0;
+  std::vector<uint8_t> keyword_in_db_;  // per keyword: 1 when the main database has it
   std::vector<uint32_t> provider_keywords_;
   // Compiled here (freed with hs_free_database) or mapped from the cache (unmapped).
   std::shared_ptr<hs_database_t> db_;
@@ -215,7 +221,7 @@ class Scanner {
                   const std::vector<DeltaCopy>* copies, HitRecord* record);
   // True when keyword `id` occurs in the buffer being scanned (resolving an unknown state by
   // searching the buffer).
-  bool KeywordHit(uint32_t id);
+  bool KeywordHit(uint32_t id, size_t near_from = 0, size_t near_to = 0);
   void Confirm(size_t rule, std::string_view data, size_t from, size_t to,
                std::vector<RawMatch>& out);
   bool PastDeadline();
@@ -241,6 +247,7 @@ class Scanner {
   std::vector<std::vector<Interval>> intervals_;
   std::vector<uint32_t> touched_;
   std::vector<uint8_t> keyword_hit_;  // kKeywordAbsent, kKeywordPresent or kKeywordUnknown
+  std::vector<uint8_t> keyword_start_;  // each keyword's state before a scan
   std::vector<HitRecord::Hit> hits_;  // the main database's hits of the scan in progress
   uint64_t window_offset_ = 0;        // where the window being scanned starts in the buffer
   std::string_view buffer_;           // the buffer being scanned (for KeywordHit)

@@ -50,6 +50,9 @@ size_t FindIgnoreCase(std::string_view data, std::string_view lower) {
   return 0;
 }
 
+// How far around a rule's hits KeywordHit first looks for the rule's keyword.
+constexpr size_t kKeywordNear = 256;
+
 // ScanReusing scans the whole buffer instead when the windows around a delta's edits would
 // cover more than this share of it.
 constexpr double kMaxReuseScanShare = 0.6;
@@ -169,7 +172,15 @@ Scanner::Scanner(std::shared_ptr<const Engine> engine) : engine_(std::move(engin
   jit_stack_.reset(pcre2_jit_stack_create(64 * 1024, 1024 * 1024, nullptr));
   if (jit_stack_) pcre2_jit_stack_assign(mctx_.get(), nullptr, jit_stack_.get());
   intervals_.resize(engine_->rules().rules.size());
-  keyword_hit_.resize(engine_->keyword_count());
+  // A keyword the main database does not report starts each scan unknown (KeywordHit).
+  const size_t nrules = engine_->rules().rules.size();
+  keyword_start_.resize(engine_->keyword_count());
+  for (size_t k = 0; k < keyword_start_.size(); ++k) {
+    keyword_start_[k] = engine_->keyword_in_database(static_cast<uint32_t>(nrules + k))
+                            ? kKeywordAbsent
+                            : kKeywordUnknown;
+  }
+  keyword_hit_ = keyword_start_;
 }
 
 bool Scanner::PastDeadline() {
@@ -419,10 +430,19 @@ Status Scanner::MainScan(std::string_view data, const HitRecord* base,
   return Status::Ok();
 }
 
-bool Scanner::KeywordHit(uint32_t id) {
+bool Scanner::KeywordHit(uint32_t id, size_t near_from, size_t near_to) {
   uint8_t& state = keyword_hit_[id - intervals_.size()];
   if (state != kKeywordUnknown) return state == kKeywordPresent;
-  const size_t end = FindIgnoreCase(buffer_, engine_->keyword(id));
+  const std::string_view keyword = engine_->keyword(id);
+  // Near the rule's hits first (its regex usually holds the keyword), then everywhere.
+  size_t end = 0;
+  if (near_to > near_from) {
+    const size_t from = near_from > kKeywordNear ? near_from - kKeywordNear : 0;
+    const size_t to = std::min(buffer_.size(), near_to + kKeywordNear);
+    end = FindIgnoreCase(buffer_.substr(from, to - from), keyword);
+    if (end) end += from;
+  }
+  if (!end) end = FindIgnoreCase(buffer_, keyword);
   state = end ? kKeywordPresent : kKeywordAbsent;
   // The answer goes into the record too, so that the deltas of this buffer need not search.
   if (record_) {
@@ -466,16 +486,17 @@ Result<std::vector<Finding>> Scanner::ScanText(std::string_view data, std::strin
   callbacks_ = 0;
   buffer_ = data;
   record_ = decode_depth_ == 0 ? record : nullptr;
-  std::fill(keyword_hit_.begin(), keyword_hit_.end(), kKeywordAbsent);
-  auto any_keyword = [&](const std::vector<uint32_t>& ids) {
+  std::copy(keyword_start_.begin(), keyword_start_.end(), keyword_hit_.begin());
+  // `near`: where a rule's hits are, so that its keyword is looked for there first.
+  auto any_keyword = [&](const std::vector<uint32_t>& ids, Interval near = {0, 0}) {
     for (uint32_t id : ids) {
-      if (KeywordHit(id)) return true;
+      if (KeywordHit(id, near.start, near.end)) return true;
     }
     return false;
   };
-  auto keyword_ok = [&](size_t r) {
+  auto keyword_ok = [&](size_t r, Interval near = {0, 0}) {
     const auto& ids = eng.compiled(r).keyword_ids;
-    return ids.empty() || any_keyword(ids);
+    return ids.empty() || any_keyword(ids, near);
   };
   SG_RETURN_IF_ERROR(MainScan(data, decode_depth_ == 0 ? base : nullptr, copies, record));
   // Second pass: the rules Hyperscan cannot anchor, only where their keywords occur; and the
@@ -496,7 +517,7 @@ Result<std::vector<Finding>> Scanner::ScanText(std::string_view data, std::strin
     }
   };
   for (uint32_t r : touched_) {
-    if (keyword_ok(r)) {
+    if (keyword_ok(r, {intervals_[r].front().start, intervals_[r].back().end})) {
       for (const Interval& iv : intervals_[r]) confirm(r, iv.start, iv.end);
     }
     intervals_[r].clear();
@@ -611,8 +632,9 @@ bool Scanner::PassesFilters(const RawMatch& m, std::string_view data, std::strin
 }
 
 bool Scanner::ProviderKeyed(std::string_view key) {
+  // `key` is text of the buffer: a keyword starting one of its words is in the buffer.
   for (uint32_t id : engine_->provider_keyword_ids()) {
-    if (KeywordStartsWord(key, engine_->keyword(id)) && KeywordHit(id)) return true;
+    if (KeywordStartsWord(key, engine_->keyword(id))) return true;
   }
   return false;
 }

@@ -462,3 +462,37 @@ negative_examples = ["-----BEGIN TEST KEY-----\nQQ\n-----END TEST KEY-----"]
   CHECK(reusing.reuse().buffers > 60);  // of the 200 deltas, half reused their base's hits
   CHECK(reusing.reuse().bytes_skipped > 0);
 }
+
+TEST_CASE(
+    "a rule's keyword counts anywhere in the buffer and in any case, near its match or far from "
+    "it, and its absence keeps the rule quiet") {
+  sg::testing::TempDir dir;
+  sg::testing::WriteFile(dir / "r.toml", R"toml([[rules]]
+id = "test-gated"
+name = "Gated value"
+provider = "test"
+confidence = "high"
+regex = '''\b(val_[a-z0-9]{12})\b'''
+keywords = ["gatekw"]
+references = ["https://example.invalid/gated"]
+examples = ["gatekw val_abcdef123456"]
+negative_examples = ["val_abcdef123456"]
+)toml");
+  auto loaded = rules::LoadRules({dir / "r.toml"});
+  REQUIRE(loaded.ok());
+  auto e = scan::Engine::Build(std::move(loaded.set), {});
+  REQUIRE(e.ok());
+  scan::Scanner s(*e);
+  const std::string value = "x = val_abcdef123456\n", filler(5000, 'y');
+  for (const std::string& text :
+       {"gatekw " + value, "GateKW\n" + filler + "\n" + value, value + filler + "\ngatekw\n"}) {
+    auto found = s.Scan(text);
+    REQUIRE(found.ok());
+    CHECK(found->size() == 1);
+  }
+  for (const std::string& text : {value, filler + "\n" + value + "gate kw\n"}) {
+    auto found = s.Scan(text);
+    REQUIRE(found.ok());
+    CHECK(found->empty());
+  }
+}
