@@ -191,7 +191,7 @@ Result<ScanResult> ScanHistory(const git::Repository& repo,
   const unsigned n = ReaderThreads(options);
   auto parts = MakeParts(engine, n);
   Placer placer(repo.git_dir());
-  placer.Start();
+  if (n > 1) placer.Start();  // with one reader thread, one thread in all: placed afterwards
   git::WalkOptions wo;
   wo.threads = n;
   wo.max_size = static_cast<size_t>(std::max<int64_t>(options.max_blob_size, 0));
