@@ -214,7 +214,9 @@ class Scanner {
                          unsigned int flags, void* ctx);
   // Adds a rule's hit ending at `to` to its confirmation windows (hits in increasing `to`).
   void AddHit(unsigned int id, unsigned long long to);
-  Status HsScan(const hs_database_t* db, std::string_view data);
+  // Scans `data` with `db`, reporting to `on` (OnMatch: straight into the windows).
+  Status HsScan(const hs_database_t* db, std::string_view data,
+                match_event_handler on = &Scanner::OnMatch);
   // Scans the main database over `data` into hits_: all of it, or, with a base record, only
   // where the base's hits cannot be reused.
   Status MainScan(std::string_view data, const HitRecord* base,

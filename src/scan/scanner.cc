@@ -30,26 +30,6 @@ constexpr uint8_t kKeywordAbsent = 0;
 constexpr uint8_t kKeywordPresent = 1;
 constexpr uint8_t kKeywordUnknown = 2;  // resolved by searching the buffer when asked
 
-// The end of the first occurrence of `lower` (lower-case ASCII) in `data`, ignoring ASCII case;
-// 0 when there is none.
-size_t FindIgnoreCase(std::string_view data, std::string_view lower) {
-  if (lower.empty() || lower.size() > data.size()) return 0;
-  const unsigned char first = static_cast<unsigned char>(lower[0]);
-  const unsigned char other = static_cast<unsigned char>(std::toupper(first));
-  const size_t last = data.size() - lower.size();
-  for (size_t i = 0; i <= last; ++i) {
-    const unsigned char c = static_cast<unsigned char>(data[i]);
-    if (c != first && c != other) continue;
-    size_t k = 1;
-    while (k < lower.size() && std::tolower(static_cast<unsigned char>(data[i + k])) ==
-                                   static_cast<unsigned char>(lower[k])) {
-      ++k;
-    }
-    if (k == lower.size()) return i + k;
-  }
-  return 0;
-}
-
 // How far around a rule's hits KeywordHit first looks for the rule's keyword.
 constexpr size_t kKeywordNear = 256;
 
@@ -226,11 +206,11 @@ void Scanner::AddHit(unsigned int id, unsigned long long to) {
   }
 }
 
-Status Scanner::HsScan(const hs_database_t* db, std::string_view data) {
+Status Scanner::HsScan(const hs_database_t* db, std::string_view data, match_event_handler on) {
   if (!db) return Status::Ok();
   if (!scratch_) return Status::Internal("Hyperscan scratch space could not be allocated");
-  hs_error_t rc = hs_scan(db, data.data(), static_cast<unsigned>(data.size()), 0, scratch_.get(),
-                          &Scanner::OnMatch, this);
+  hs_error_t rc =
+      hs_scan(db, data.data(), static_cast<unsigned>(data.size()), 0, scratch_.get(), on, this);
   if (rc == HS_SCAN_TERMINATED && cut_) return Status::Ok();  // the deadline (OnMatch)
   if (rc != HS_SUCCESS) {
     for (uint32_t r : touched_) intervals_[r].clear();
@@ -290,16 +270,11 @@ Status Scanner::MainScan(std::string_view data, const HitRecord* base,
   const uint64_t n = data.size();
   hits_.clear();
   auto scan = [&](uint64_t from, uint64_t to) -> Status {
-    if (!db || to <= from) return Status::Ok();
-    if (!scratch_) return Status::Internal("Hyperscan scratch space could not be allocated");
+    if (to <= from) return Status::Ok();
     window_offset_ = from;
-    hs_error_t rc = hs_scan(db, data.data() + from, static_cast<unsigned>(to - from), 0,
-                            scratch_.get(), &Scanner::OnMainMatch, this);
+    Status st = HsScan(db, data.substr(from, to - from), &Scanner::OnMainMatch);
     window_offset_ = 0;
-    if (rc == HS_SCAN_TERMINATED && cut_) return Status::Ok();  // the deadline (OnMainMatch)
-    if (rc != HS_SUCCESS)
-      return Status::Internal("Hyperscan scan failed with code " + std::to_string(rc));
-    return Status::Ok();
+    return st;
   };
 
   // A hit ending at `end` depends only on data[end - width - 1, end + 1) (a match of at most
@@ -435,14 +410,15 @@ bool Scanner::KeywordHit(uint32_t id, size_t near_from, size_t near_to) {
   if (state != kKeywordUnknown) return state == kKeywordPresent;
   const std::string_view keyword = engine_->keyword(id);
   // Near the rule's hits first (its regex usually holds the keyword), then everywhere.
-  size_t end = 0;
+  size_t at = std::string_view::npos;
   if (near_to > near_from) {
     const size_t from = near_from > kKeywordNear ? near_from - kKeywordNear : 0;
     const size_t to = std::min(buffer_.size(), near_to + kKeywordNear);
-    end = FindIgnoreCase(buffer_.substr(from, to - from), keyword);
-    if (end) end += from;
+    at = FindIgnoreCase(buffer_.substr(from, to - from), keyword);
+    if (at != std::string_view::npos) at += from;
   }
-  if (!end) end = FindIgnoreCase(buffer_, keyword);
+  if (at == std::string_view::npos) at = FindIgnoreCase(buffer_, keyword);
+  const size_t end = at == std::string_view::npos ? 0 : at + keyword.size();
   state = end ? kKeywordPresent : kKeywordAbsent;
   // The answer goes into the record too, so that the deltas of this buffer need not search.
   if (record_) {

@@ -28,11 +28,6 @@ std::string Join(std::string_view a, std::string_view b) {
   return out;
 }
 
-bool IsStoreDir(const fs::path& dir) {
-  std::error_code ec;
-  return fs::is_regular_file(dir / std::string(kJournalFile), ec);
-}
-
 // The "repository" of a journal's header line, or an error if it has none.
 Result<std::string> HeaderRepository(const std::string& journal) {
   auto fd = OpenFile(journal, O_RDONLY);

@@ -152,17 +152,25 @@ std::string ToLowerAscii(std::string_view s) {
 }
 
 bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
-  if (needle.empty()) return true;
-  if (needle.size() > haystack.size()) return false;
+  return FindIgnoreCase(haystack, needle) != std::string_view::npos;
+}
+
+size_t FindIgnoreCase(std::string_view haystack, std::string_view needle) {
+  if (needle.empty()) return 0;
+  if (needle.size() > haystack.size()) return std::string_view::npos;
+  // The first byte is compared in both cases without a call to tolower (most positions fail
+  // there); the rest only at those that pass.
+  const auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
+  const unsigned char a = static_cast<unsigned char>(lower(needle[0]));
+  const unsigned char b = static_cast<unsigned char>(std::toupper(a));
   for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
-    size_t k = 0;
-    while (k < needle.size() && std::tolower(static_cast<unsigned char>(haystack[i + k])) ==
-                                    std::tolower(static_cast<unsigned char>(needle[k]))) {
-      ++k;
-    }
-    if (k == needle.size()) return true;
+    const unsigned char c = static_cast<unsigned char>(haystack[i]);
+    if (c != a && c != b) continue;
+    size_t k = 1;
+    while (k < needle.size() && lower(haystack[i + k]) == lower(needle[k])) ++k;
+    if (k == needle.size()) return i;
   }
-  return false;
+  return std::string_view::npos;
 }
 
 std::string HexEncode(std::string_view data) {

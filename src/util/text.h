@@ -38,6 +38,9 @@ std::string FormatRfc3339(int64_t unix_seconds);
 
 // ASCII case-insensitive substring search.
 bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle);
+// Where the first occurrence of `needle` in `haystack` starts, ignoring ASCII case; npos when
+// there is none.
+size_t FindIgnoreCase(std::string_view haystack, std::string_view needle);
 
 std::string ToLowerAscii(std::string_view s);
 

@@ -291,6 +291,31 @@ TEST_CASE("names in code are not secrets: words in CamelCase or joined by _ - ."
 
 namespace {
 
+// A rule whose keyword need not be near its match (its regex does not hold it).
+constexpr const char* kGatedRule = R"toml([[rules]]
+id = "test-gated"
+name = "Gated value"
+provider = "test"
+confidence = "high"
+regex = '''\b(val_[a-z0-9]{12})\b'''
+keywords = ["gatekw"]
+references = ["https://example.invalid/gated"]
+examples = ["gatekw val_abcdef123456"]
+negative_examples = ["val_abcdef123456"]
+)toml";
+
+// An engine of the rules in `toml`, written to a file of `dir`.
+std::shared_ptr<const scan::Engine> EngineOf(const sg::testing::TempDir& dir,
+                                             const std::string& toml) {
+  sg::testing::WriteFile(dir / "r.toml", toml);
+  auto loaded = rules::LoadRules({dir / "r.toml"});
+  for (const auto& err : loaded.errors) MESSAGE(err.ToString());
+  REQUIRE(loaded.ok());
+  auto e = scan::Engine::Build(std::move(loaded.set), {});
+  REQUIRE(e.ok());
+  return *e;
+}
+
 // A buffer built from pieces of `base` and new text, as a git delta builds it.
 struct Built {
   std::string data;
@@ -364,7 +389,8 @@ TEST_CASE(
     "a delta's scan that reuses its base's hits finds exactly what a scan of the whole buffer "
     "finds, along chains of random edits") {
   sg::testing::TempDir dir;
-  sg::testing::WriteFile(dir / "r.toml", R"toml([[rules]]
+  const auto e = EngineOf(dir, std::string(kGatedRule) + R"toml(
+[[rules]]
 id = "test-token"
 name = "Test token"
 provider = "test"
@@ -375,16 +401,6 @@ references = ["https://example.invalid/tokens"]
 examples = ["tok_Ab3dEf6hIj9kLm2nOp5q"]
 negative_examples = ["xtok_Ab3dEf6hIj9kLm2nOp5q"]
 
-[[rules]]
-id = "test-gated"
-name = "Gated value"
-provider = "test"
-confidence = "high"
-regex = '''\b(val_[a-z0-9]{12})\b'''
-keywords = ["gatekw"]
-references = ["https://example.invalid/gated"]
-examples = ["gatekw val_abcdef123456"]
-negative_examples = ["val_abcdef123456"]
 
 [[rules]]
 id = "test-long"
@@ -408,15 +424,10 @@ references = ["https://example.invalid/wide"]
 examples = ["-----BEGIN TEST KEY-----\nQQQQQQQQQQQQQQQQQQQQQQQQ\n-----END TEST KEY-----"]
 negative_examples = ["-----BEGIN TEST KEY-----\nQQ\n-----END TEST KEY-----"]
 )toml");
-  auto loaded = rules::LoadRules({dir / "r.toml"});
-  for (const auto& err : loaded.errors) MESSAGE(err.ToString());
-  REQUIRE(loaded.ok());
-  auto e = scan::Engine::Build(std::move(loaded.set), {});
-  REQUIRE(e.ok());
-  CHECK((*e)->compiled(0).group == scan::kMainDatabase);
-  CHECK((*e)->compiled(2).group == scan::kMainDatabase);
-  CHECK((*e)->compiled(3).group != scan::kMainDatabase);  // too wide to reuse: its own database
-  scan::Scanner reusing(*e), whole(*e);
+  CHECK(e->compiled(0).group == scan::kMainDatabase);
+  CHECK(e->compiled(2).group == scan::kMainDatabase);
+  CHECK(e->compiled(3).group != scan::kMainDatabase);  // too wide to reuse: its own database
+  scan::Scanner reusing(e), whole(e);
 
   std::mt19937 rng(12345);
   size_t findings = 0, gated = 0, mended = 0;
@@ -467,22 +478,7 @@ TEST_CASE(
     "a rule's keyword counts anywhere in the buffer and in any case, near its match or far from "
     "it, and its absence keeps the rule quiet") {
   sg::testing::TempDir dir;
-  sg::testing::WriteFile(dir / "r.toml", R"toml([[rules]]
-id = "test-gated"
-name = "Gated value"
-provider = "test"
-confidence = "high"
-regex = '''\b(val_[a-z0-9]{12})\b'''
-keywords = ["gatekw"]
-references = ["https://example.invalid/gated"]
-examples = ["gatekw val_abcdef123456"]
-negative_examples = ["val_abcdef123456"]
-)toml");
-  auto loaded = rules::LoadRules({dir / "r.toml"});
-  REQUIRE(loaded.ok());
-  auto e = scan::Engine::Build(std::move(loaded.set), {});
-  REQUIRE(e.ok());
-  scan::Scanner s(*e);
+  scan::Scanner s(EngineOf(dir, kGatedRule));
   const std::string value = "x = val_abcdef123456\n", filler(5000, 'y');
   for (const std::string& text :
        {"gatekw " + value, "GateKW\n" + filler + "\n" + value, value + filler + "\ngatekw\n"}) {
