@@ -248,12 +248,12 @@ class Scanner {
   // Per-scan state, kept to reuse allocations.
   std::vector<std::vector<Interval>> intervals_;
   std::vector<uint32_t> touched_;
-  std::vector<uint8_t> keyword_hit_;  // kKeywordAbsent, kKeywordPresent or kKeywordUnknown
+  std::vector<uint8_t> keyword_hit_;    // kKeywordAbsent, kKeywordPresent or kKeywordUnknown
   std::vector<uint8_t> keyword_start_;  // each keyword's state before a scan
-  std::vector<HitRecord::Hit> hits_;  // the main database's hits of the scan in progress
-  uint64_t window_offset_ = 0;        // where the window being scanned starts in the buffer
-  std::string_view buffer_;           // the buffer being scanned (for KeywordHit)
-  HitRecord* record_ = nullptr;       // its record, when one is being made
+  std::vector<HitRecord::Hit> hits_;    // the main database's hits of the scan in progress
+  uint64_t window_offset_ = 0;          // where the window being scanned starts in the buffer
+  std::string_view buffer_;             // the buffer being scanned (for KeywordHit)
+  HitRecord* record_ = nullptr;         // its record, when one is being made
   std::optional<std::chrono::steady_clock::time_point> deadline_;
   bool cut_ = false;
   unsigned callbacks_ = 0;  // Hyperscan callbacks since the last look at the clock
