@@ -79,17 +79,14 @@ int RunScan(const Args& args) {
   if (!PathExists(path)) return ReportError(Status::NotFound("no such file or directory: " + path));
   log::SetupStderr("warn");
 
-  // A repository is scanned through git; anything else as files.
+  // A repository is scanned through git; anything else as files, without starting libgit2
+  // (a linked worktree's git dir has a commondir file instead of objects/ and refs/).
   std::optional<git::Repository> repo;
-  git::InitLibgit2();
-  if (IsDirectory(path)) {
+  if (IsDirectory(path) && (git::LooksLikeGitDir(path) || PathExists(path + "/commondir"))) {
     auto r = git::Repository::Open(path);
-    if (r.ok()) {
-      repo = std::move(*r);
-    } else if (git::LooksLikeGitDir(path)) {
-      // Scanning it as plain files would read compressed objects and find nothing.
-      return ReportError(r.status());
-    }
+    // Scanning it as plain files would read compressed objects and find nothing.
+    if (!r.ok()) return ReportError(r.status());
+    repo = std::move(*r);
   }
   git::CommitSelection selection;
   selection.range = args.Get("range").value_or("");
@@ -103,6 +100,9 @@ int RunScan(const Args& args) {
     return ReportError(Status::Invalid("--range, --branch and --since need a git repository; " +
                                        path + " is not one"));
   }
+  // A directory's listing starts now, alongside loading the rules.
+  std::optional<inspect::PathListing> listing;
+  if (!repo) listing.emplace(path);
   auto cfg = LoadConfig(repo ? &*repo : nullptr);
   if (!cfg.ok()) return ReportError(cfg.status());
   if (args.Has("rules")) {
@@ -137,7 +137,7 @@ int RunScan(const Args& args) {
     if (progress_when != "never") {
       progress.emplace(bytes, std::chrono::seconds(2), progress_when == "always");
     }
-    result = !repo               ? inspect::ScanPath(path, *engine, options)
+    result = !repo               ? inspect::ScanPath(*listing, *engine, options)
              : selection.empty() ? inspect::ScanHistory(*repo, *engine, options)
                                  : inspect::ScanCommits(*repo, selection, *engine, options);
   }

@@ -180,6 +180,13 @@ Result<Repository> Repository::Open(const std::string& path, const std::string& 
   return r;
 }
 
+std::string Repository::objects_dir() const {
+  const char* common = repo_ ? git_repository_commondir(repo_.get()) : nullptr;
+  std::string dir = common && *common ? common : git_dir_ + "/";
+  if (dir.back() != '/') dir += '/';
+  return dir + "objects";
+}
+
 Result<Repository> Repository::OpenForHook() {
   // git itself runs this hook inside the repository, so git's own ownership check
   // (safe.directory) has already passed, or was deliberately configured: a repository shared by

@@ -31,6 +31,8 @@ class Repository {
   git_repository* get() const { return repo_.get(); }
   git_odb* odb() const { return odb_.get(); }
   const std::string& git_dir() const { return git_dir_; }
+  // The object directory: under the common dir, which a linked worktree's git dir shares.
+  std::string objects_dir() const;
   const std::string& quarantine() const { return quarantine_; }
   bool is_bare() const { return git_repository_is_bare(repo_.get()); }
 

@@ -39,6 +39,9 @@ class FileQueue {
     done_ = true;
     cv_.notify_all();
   }
+  // The scan is over (or never started): the listing stops at its next file.
+  void Cancel() { cancelled_ = true; }
+  bool cancelled() const { return cancelled_; }
   // Up to kBatch files into `out`; false when the listing is done and every file handed out.
   bool Take(std::vector<File>& out) {
     std::unique_lock<std::mutex> lock(mu_);
@@ -55,6 +58,7 @@ class FileQueue {
   std::vector<File> files_;
   size_t next_ = 0;
   bool done_ = false;
+  std::atomic<bool> cancelled_{false};
 };
 
 // Lists the regular files under `root` (not following symlinks, skipping .git) into `queue`,
@@ -74,7 +78,8 @@ Status ListFiles(const std::string& root, FileQueue& queue) {
   const fs::path base(root);
   fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
   if (ec) return Status::IOError("cannot read directory " + root + ": " + ec.message());
-  for (auto end = fs::recursive_directory_iterator(); it != end; it.increment(ec)) {
+  for (auto end = fs::recursive_directory_iterator(); it != end && !queue.cancelled();
+       it.increment(ec)) {
     if (ec) return Status::IOError("cannot read directory " + root + ": " + ec.message());
     // The entry's type comes from readdir (no stat); symlinks are not followed.
     if (it->is_symlink()) continue;
@@ -130,13 +135,41 @@ ssize_t ReadInto(const std::string& path, int64_t max_size, std::vector<char>& b
 
 }  // namespace
 
+struct PathListing::State {
+  std::string path;
+  FileQueue queue;
+  Status listed;
+  std::thread lister;
+  bool scanned = false;
+};
+
+PathListing::PathListing(std::string path) : state_(std::make_unique<State>()) {
+  state_->path = std::move(path);
+  State* s = state_.get();
+  s->lister = std::thread([s] { s->listed = ListFiles(s->path, s->queue); });
+}
+
+PathListing::~PathListing() {
+  state_->queue.Cancel();
+  if (state_->lister.joinable()) state_->lister.join();
+}
+
+const std::string& PathListing::path() const { return state_->path; }
+
 Result<ScanResult> ScanPath(const std::string& root,
                             const std::shared_ptr<const scan::Engine>& engine,
                             const ScanOptions& options) {
+  PathListing files(root);
+  return ScanPath(files, engine, options);
+}
+
+Result<ScanResult> ScanPath(PathListing& files, const std::shared_ptr<const scan::Engine>& engine,
+                            const ScanOptions& options) {
+  PathListing::State& state = files.state();
+  if (state.scanned) return Status::Internal("a directory listing is scanned once");
+  state.scanned = true;
   const unsigned n = ReaderThreads(options);
-  FileQueue queue;
-  Status listed;
-  std::thread lister([&] { listed = ListFiles(root, queue); });
+  FileQueue& queue = state.queue;
   std::vector<ScanResult> parts(n);
   std::vector<Status> errors(n);
   std::atomic<bool> failed{false};
@@ -190,8 +223,10 @@ Result<ScanResult> ScanPath(const std::string& root,
   for (unsigned t = 1; t < n; ++t) threads.emplace_back(work, t);
   work(0);
   for (auto& th : threads) th.join();
-  lister.join();  // the workers returned: the listing is done, or a scan failed
-  if (!listed.ok()) return listed;
+  // The workers returned: the listing is done, or a scan failed and it is stopped.
+  queue.Cancel();
+  state.lister.join();
+  if (!state.listed.ok()) return state.listed;
   ScanResult out;
   for (unsigned t = 0; t < n; ++t) {
     if (!errors[t].ok()) return errors[t];

@@ -195,10 +195,10 @@ Result<ScanResult> ScanHistory(const git::Repository& repo,
   git::WalkOptions wo;
   wo.threads = n;
   wo.max_size = static_cast<size_t>(std::max<int64_t>(options.max_blob_size, 0));
-  Status s = git::ForEachObject(repo.git_dir() + "/objects", wo,
-                                [&](unsigned worker, const git::ObjectView& v) {
-                                  return ScanObject(v, options, *parts[worker]);
-                                });
+  Status s =
+      git::ForEachObject(repo.objects_dir(), wo, [&](unsigned worker, const git::ObjectView& v) {
+        return ScanObject(v, options, *parts[worker]);
+      });
   if (!s.ok()) return s;
   ScanResult out = Merge(parts);
   if (out.detections.empty()) return out;
@@ -271,7 +271,7 @@ Result<ScanResult> ScanCommits(const git::Repository& repo, const git::CommitSel
     }
   }
   // Read in pack order (several times faster than in hash order), shared out in chunks.
-  auto order = git::ObjectsInPackOrder(repo.git_dir() + "/objects");
+  auto order = git::ObjectsInPackOrder(repo.objects_dir());
   if (!order.ok()) return order.status();
   std::set<Oid> want(objects.begin(), objects.end());
   std::vector<Oid> ordered;

@@ -1,13 +1,13 @@
 #include "rules/rule_cache.h"
 
+#include <dirent.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <optional>
-
-#include <spdlog/spdlog.h>
 
 #include "util/crc32c.h"
 #include "util/fs.h"
@@ -18,30 +18,51 @@ namespace {
 
 constexpr int kFormat = 2;
 
+void AppendStat(std::string* key, const std::string& name, const struct stat& st) {
+  char buf[160];
+  int n = std::snprintf(
+      buf, sizeof buf, "\t%lld\t%llu\t%lld.%ld\t%lld.%ld\n", static_cast<long long>(st.st_size),
+      static_cast<unsigned long long>(st.st_ino), static_cast<long long>(st.st_mtim.tv_sec),
+      st.st_mtim.tv_nsec, static_cast<long long>(st.st_ctim.tv_sec), st.st_ctim.tv_nsec);
+  *key += name;
+  key->append(buf, static_cast<size_t>(n));
+}
+
 // Identity of every source file as the file system sees it; empty when one cannot be read.
+// Every run of the hook pays for this (a pack has ~1,000 rule files), so a directory's files
+// are listed with readdir and looked up relative to it: one path component each.
 std::string SourcesKey(const std::vector<std::string>& paths) {
-  std::vector<std::string> files;
+  std::vector<std::pair<std::string, struct stat>> files;
   for (const auto& p : paths) {
-    if (IsDirectory(p)) {
-      std::error_code ec;
-      for (const auto& e : std::filesystem::directory_iterator(p, ec)) {
-        if (e.path().extension() == ".toml") files.push_back(e.path().string());
-      }
-      if (ec) return {};
-      files.push_back(p + "/");  // the directory itself: a file added or removed changes mtime
-    } else {
-      files.push_back(p);
-    }
-  }
-  std::sort(files.begin(), files.end());
-  std::string key = "rules-cache-" + std::to_string(kFormat) + "\n";
-  for (const auto& f : files) {
     struct stat st;
-    if (::stat(f.c_str(), &st) != 0) return {};
-    key += f + "\t" + std::to_string(st.st_size) + "\t" + std::to_string(st.st_ino) + "\t" +
-           std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + "\t" +
-           std::to_string(st.st_ctim.tv_sec) + "." + std::to_string(st.st_ctim.tv_nsec) + "\n";
+    if (::stat(p.c_str(), &st) != 0) return {};
+    if (!S_ISDIR(st.st_mode)) {
+      files.emplace_back(p, st);
+      continue;
+    }
+    DIR* dir = ::opendir(p.c_str());
+    if (!dir) return {};
+    // The directory itself: a file added or removed changes its mtime.
+    files.emplace_back(p + "/", st);
+    const std::string prefix = p.back() == '/' ? p : p + "/";
+    bool ok = true;
+    while (struct dirent* e = ::readdir(dir)) {
+      std::string_view name = e->d_name;
+      if (name.size() <= 5 || name.substr(name.size() - 5) != ".toml") continue;
+      if (::fstatat(::dirfd(dir), e->d_name, &st, 0) != 0) {
+        ok = false;
+        break;
+      }
+      files.emplace_back(prefix + e->d_name, st);
+    }
+    ::closedir(dir);
+    if (!ok) return {};
   }
+  std::sort(files.begin(), files.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string key = "rules-cache-" + std::to_string(kFormat) + "\n";
+  key.reserve(files.size() * 96);
+  for (const auto& [name, st] : files) AppendStat(&key, name, st);
   return Sha256Hex(key);
 }
 

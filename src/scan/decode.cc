@@ -2,9 +2,14 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cctype>
 #include <cstdint>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace sg::scan {
 namespace {
@@ -202,34 +207,79 @@ bool Overlaps(const std::vector<EncodedText>& items, size_t start, size_t end) {
   return false;
 }
 
-// Free-standing runs of the base64 alphabet, of at least limits.min_run characters. Most bytes
-// of text are in short runs (words), so instead of walking every byte the search looks at the
-// last byte of the next window of min_run bytes: outside the alphabet, no long enough run can
-// cover it, and the search jumps past it; inside, the run that holds it is measured. This reads
-// a fraction of the bytes of ordinary text (the byte-by-byte walk was a third of a scan).
+// Bit k of the result: p[k] is in the base64 alphabet, for 64 bytes (16 at a time with SSE2,
+// x86-64's baseline: letters are the bytes whose c | 0x20 lies in 'a'..'z').
+uint64_t AlphabetMask64(const char* p) {
+#if defined(__SSE2__)
+  uint64_t mask = 0;
+  for (int k = 0; k < 4; ++k) {
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+    const __m128i letter = _mm_sub_epi8(_mm_or_si128(c, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+    const __m128i digit = _mm_sub_epi8(c, _mm_set1_epi8('0'));
+    const __m128i in = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(letter, _mm_set1_epi8(25)), letter),
+                     _mm_cmpeq_epi8(_mm_min_epu8(digit, _mm_set1_epi8(9)), digit)),
+        _mm_or_si128(_mm_cmpeq_epi8(c, _mm_set1_epi8('+')), _mm_cmpeq_epi8(c, _mm_set1_epi8('/'))));
+    mask |= uint64_t{static_cast<uint16_t>(_mm_movemask_epi8(in))} << (16 * k);
+  }
+  return mask;
+#else
+  uint64_t mask = 0;
+  for (int k = 0; k < 64; ++k) mask |= uint64_t{IsB64(p[k])} << k;
+  return mask;
+#endif
+}
+
+// Where the first run of at least m bytes of the alphabet starts at or after i (a run going on
+// from before i counts from i), or data.size(). Text is mostly short runs (words), so this
+// looks at 64 bytes at a time: a mask of the alphabet's bytes, the run carried in from the
+// previous block, and the mask ANDed with itself shifted (bit k then says that m bytes from k
+// are all in the alphabet). The byte-by-byte walk was a tenth of a directory scan.
+size_t NextRunStart(std::string_view data, size_t i, size_t m) {
+  const size_t n = data.size();
+  size_t carry = 0;  // alphabet bytes right before block b, since i
+  for (size_t b = i; b < n; b += 64) {
+    uint64_t w;
+    if (n - b >= 64) {
+      w = AlphabetMask64(data.data() + b);
+    } else {
+      char tail[64] = {};  // NUL is not in the alphabet
+      std::memcpy(tail, data.data() + b, n - b);
+      w = AlphabetMask64(tail);
+    }
+    const int lead = std::countr_one(w);
+    if (carry + static_cast<size_t>(lead) >= m) return b - carry;
+    if (lead == 64) {
+      carry += 64;
+      continue;
+    }
+    const uint64_t rest = w & (~uint64_t{0} << lead);  // runs after the first byte outside
+    if (m <= 64) {
+      uint64_t t = rest;
+      for (size_t k = 1; k < m;) {
+        const size_t s = std::min(k, m - k);
+        t &= t >> s;
+        k += s;
+      }
+      if (t != 0) return b + static_cast<size_t>(std::countr_zero(t));
+    }
+    carry = static_cast<size_t>(std::countl_one(rest));
+  }
+  return n;
+}
+
+// Free-standing runs of the base64 alphabet, of at least limits.min_run characters.
 void Runs(std::string_view data, const DecodeLimits& limits, Collector& out) {
   const size_t kubernetes = out.items().size();  // the values found before: skip their bytes
   const size_t n = data.size();
   const size_t m = std::max<size_t>(limits.min_run, 1);
-  // Invariant: i == 0, or data[i - 1] is outside the alphabet (a run cannot start before i).
+  // Invariant: i == 0, or data[i - 1] ends a run already handled or is outside the alphabet.
   size_t i = 0;
   while (i + m <= n && !out.Full()) {
-    const size_t probe = i + m - 1;
-    if (!IsB64(data[probe])) {
-      i = probe + 1;
-      continue;
-    }
-    // Back from the probe to the last byte outside the alphabet: no run of m bytes can hold
-    // it or start before it, so the search goes on right after it. Only a whole window of the
-    // alphabet starts a run (at i, by the invariant).
-    size_t back = probe;
-    while (back > i && IsB64(data[back - 1])) --back;
-    if (back > i) {
-      i = back;  // data[back - 1] is outside the alphabet
-      continue;
-    }
+    i = NextRunStart(data, i, m);
+    if (i + m > n) break;
     const size_t start = i;
-    size_t end = probe + 1;
+    size_t end = i + m;
     while (end < n && IsB64(data[end])) ++end;
     i = end;
     if (end - start > limits.max_run) continue;

@@ -80,7 +80,11 @@ HsPlan PlanRule(const std::string& regex) {
   return {HsMode::kNone, UINT_MAX};
 }
 
-constexpr char kCacheMagic[] = "SGHSCACHE5\n";
+constexpr char kCacheMagic[] = "SGHSCACHE6\n";
+// The CRC-32C in the cache covers this much of each image: Hyperscan's header (magic, version,
+// bytecode length and offset) and the start of the bytecode; hs_alloc_scratch checks the
+// bytecode's own CRC.
+constexpr size_t kImageHeadBytes = 4096;
 constexpr size_t kPage = 4096;  // the database image starts on a page boundary of the file
 
 size_t ImageOffset(size_t header_size) { return (header_size + kPage - 1) / kPage * kPage; }
@@ -128,6 +132,17 @@ std::shared_ptr<Mapping> MapFile(const std::string& path) {
 
 }  // namespace
 
+bool Engine::AllocatePrototype() {
+  hs_scratch_t* raw = nullptr;
+  bool ok = !db_ || hs_alloc_scratch(db_.get(), &raw) == HS_SUCCESS;
+  for (const auto& g : groups_) {
+    if (ok && g.db) ok = hs_alloc_scratch(g.db.get(), &raw) == HS_SUCCESS;
+  }
+  HsScratch scratch(raw);
+  if (ok) prototype_ = std::move(scratch);
+  return ok;
+}
+
 Engine::Engine(rules::RuleSet set, const EngineOptions& options)
     : set_(std::move(set)), options_(options), compiled_(set_.rules.size()) {}
 
@@ -135,7 +150,13 @@ Result<std::shared_ptr<const Engine>> Engine::Build(rules::RuleSet set,
                                                     const EngineOptions& options) {
   auto engine = std::make_shared<Engine>(std::move(set), options);
   SG_RETURN_IF_ERROR(engine->Compile());
+  if (!engine->prototype_ && !engine->AllocatePrototype()) {
+    return Status::Internal("Hyperscan scratch space could not be allocated");
+  }
   engine->IndexProviderKeywords();
+  for (size_t i = 0; i < engine->compiled_.size(); ++i) {
+    if (engine->compiled_[i].mode == HsMode::kNone) engine->pcre_only_.push_back(i);
+  }
   return std::shared_ptr<const Engine>(std::move(engine));
 }
 
@@ -287,16 +308,19 @@ Status Engine::Compile() {
 
 // Cache file: magic, rule count, per rule (mode u8, max_width u32, group u32), group count G,
 // per group (keyword count u32, keyword ids u32...), per keyword whether the main database has
-// it (u8), then for each of the 1 + G databases (main
-// first) its image size u64 and CRC-32C u32; zeros up to the next 4 KiB boundary, then each
+// it (u8), then for each of the 1 + G databases (main first) its image size u64 and the CRC-32C
+// of its first kImageHeadBytes u32; zeros up to the next 4 KiB boundary, then each
 // database *image* (the database as hs_deserialize_database_at lays it out in page-aligned
 // memory), each starting on a page boundary. A warm start maps the file and hands Hyperscan the
 // images where they lie, as Rspamd does with its Hyperscan caches: no read, no copy, no
 // deserialisation, about 2.5 ms of a 1.5 MB database (hs_serialize_database's form would have
 // to be read and deserialised into fresh memory on every push). Hyperscan's images are
-// position-independent at a given alignment, and a page boundary keeps it. The CRCs guard
-// against a damaged file, which Hyperscan would not detect; anything that does not check out
-// is ignored and recompiled.
+// position-independent at a given alignment, and a page boundary keeps it. Against a damaged
+// file: the CRC of each image's head guards Hyperscan's header (a wrong length or bytecode
+// offset would send Hyperscan's own check outside the image), and hs_alloc_scratch, run here
+// for the engine's prototype scratch, checks the CRC that Hyperscan keeps of the bytecode.
+// Checking the whole image here as well would read 6.5 MB twice on every push. Anything that
+// does not check out is ignored and recompiled.
 bool Engine::LoadCache(const std::string& path) {
   std::shared_ptr<Mapping> map = MapFile(path);
   if (!map) return false;
@@ -345,7 +369,7 @@ bool Engine::LoadCache(const std::string& path) {
   for (const auto& [size, crc] : images) {
     if (at > d.size() || d.size() - at < size) return false;
     std::string_view image = d.substr(at, size);
-    if (Crc32c(image) != crc) {
+    if (Crc32c(image.substr(0, kImageHeadBytes)) != crc) {
       spdlog::warn("ignoring the damaged rule cache {}: checksum mismatch", path);
       return false;
     }
@@ -355,6 +379,8 @@ bool Engine::LoadCache(const std::string& path) {
       char* info = nullptr;  // checks the image's magic and version
       if (hs_database_info(raw, &info) != HS_SUCCESS) return false;
       free(info);
+      size_t db_size = 0;  // the header's length, which Hyperscan's CRC check trusts
+      if (hs_database_size(raw, &db_size) != HS_SUCCESS || db_size > size) return false;
       db = std::shared_ptr<hs_database_t>(map, raw);  // shares the mapping's lifetime
     }
     dbs.push_back(std::move(db));
@@ -364,6 +390,13 @@ bool Engine::LoadCache(const std::string& path) {
   mapped_ = db_ != nullptr;
   for (uint32_t g = 0; g < ngroups; ++g) groups[g].db = dbs[1 + g];
   groups_ = std::move(groups);
+  if (!AllocatePrototype()) {
+    spdlog::warn("ignoring the damaged rule cache {}: Hyperscan refuses its database", path);
+    db_.reset();
+    mapped_ = false;
+    groups_.clear();
+    return false;
+  }
   keyword_in_db_ = std::move(in_db);
   for (size_t i = 0; i < n; ++i) {
     compiled_[i].mode = static_cast<HsMode>(saved[i].mode);
@@ -423,7 +456,7 @@ void Engine::SaveCache(const std::string& path) const {
   }
   for (const auto& image : images) {
     uint64_t size = image.size();
-    uint32_t crc = Crc32c(image);
+    uint32_t crc = Crc32c(std::string_view(image).substr(0, kImageHeadBytes));
     put(&size, 8);
     put(&crc, 4);
   }

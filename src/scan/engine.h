@@ -104,6 +104,12 @@ class Engine {
   // page-aligned memory where the file system cannot map files): no deserialisation.
   bool database_mapped() const { return mapped_; }
   const CompiledRule& compiled(size_t i) const { return compiled_[i]; }
+  // A scratch allocated for every database, which each Scanner clones: hs_alloc_scratch
+  // checks the CRC of a database's bytecode (about a millisecond for 1,400 rules), a clone
+  // copies the scratch. Null when there is no database.
+  const hs_scratch_t* prototype_scratch() const { return prototype_.get(); }
+  // The rules of mode kNone, in order: PCRE2 scans a whole buffer for them.
+  const std::vector<uint32_t>& pcre_only_rules() const { return pcre_only_; }
   size_t keyword_count() const { return keyword_count_; }
   // True when the main database reports keyword `id` (an id of CompiledRule::keyword_ids);
   // whether a buffer holds any other keyword is found by searching it, when it matters.
@@ -137,6 +143,9 @@ class Engine {
   void SaveCache(const std::string& path) const;
   void EnsureCompiled(size_t rule_index) const;
   void IndexProviderKeywords();
+  // The prototype scratch for db_ and every group's database; false when Hyperscan refuses
+  // one (a damaged image).
+  bool AllocatePrototype();
 
   rules::RuleSet set_;
   EngineOptions options_;
@@ -145,9 +154,11 @@ class Engine {
   size_t keyword_count_ = 0;
   std::vector<uint8_t> keyword_in_db_;  // per keyword: 1 when the main database has it
   std::vector<uint32_t> provider_keywords_;
+  std::vector<uint32_t> pcre_only_;
   // Compiled here (freed with hs_free_database) or mapped from the cache (unmapped).
   std::shared_ptr<hs_database_t> db_;
   std::vector<Group> groups_;
+  HsScratch prototype_;
   bool cache_hit_ = false;
   bool mapped_ = false;
 };

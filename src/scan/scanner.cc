@@ -138,15 +138,12 @@ std::string_view KeyBefore(std::string_view data, size_t secret_start) {
 }  // namespace
 
 Scanner::Scanner(std::shared_ptr<const Engine> engine) : engine_(std::move(engine)) {
-  // One scratch serves every database it was allocated (grown) for.
+  // One scratch serves every database: a clone of the engine's, which was allocated (grown)
+  // for each of them.
   hs_scratch_t* raw = nullptr;
-  bool ok = true;
-  if (engine_->database()) ok = hs_alloc_scratch(engine_->database(), &raw) == HS_SUCCESS;
-  for (const auto& g : engine_->groups()) {
-    if (ok && g.db) ok = hs_alloc_scratch(g.db.get(), &raw) == HS_SUCCESS;
+  if (const hs_scratch_t* proto = engine_->prototype_scratch()) {
+    if (hs_clone_scratch(proto, &raw) == HS_SUCCESS) scratch_.reset(raw);
   }
-  if (ok) scratch_.reset(raw);
-  if (!ok && raw) hs_free_scratch(raw);
   mctx_.reset(pcre2_match_context_create(nullptr));
   pcre2_set_match_limit(mctx_.get(), engine_->options().match_limit);
   jit_stack_.reset(pcre2_jit_stack_create(64 * 1024, 1024 * 1024, nullptr));
@@ -498,8 +495,8 @@ Result<std::vector<Finding>> Scanner::ScanText(std::string_view data, std::strin
     }
     intervals_[r].clear();
   }
-  for (size_t r = 0; r < rules.size(); ++r) {
-    if (eng.compiled(r).mode == HsMode::kNone && keyword_ok(r)) confirm(r, 0, data.size());
+  for (uint32_t r : eng.pcre_only_rules()) {
+    if (keyword_ok(r)) confirm(r, 0, data.size());
   }
   if (cut_) {
     spdlog::warn("deadline reached inside a {}-byte buffer: {} candidate(s) left unconfirmed",

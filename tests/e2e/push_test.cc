@@ -324,4 +324,17 @@ TEST_CASE("scan of a repository finds secrets in history and in blobs no ref rea
   CHECK(files[0]["commit_sha"].is_null());
   CHECK(files[0]["blob_sha"].is_null());
   CHECK(s.Sg("scan " + Quote(s.root() + "/nonexistent")).code == 2);
+  // The listing starts before the rules load: rules that cannot load still stop the scan.
+  auto bad_rules =
+      s.Sg("scan --rules " + Quote(s.root() + "/no-rules") + " " + Quote(s.root() + "/plain"));
+  CHECK(bad_rules.code == 2);
+  CHECK(Contains(bad_rules.err, "rules not found"));
+  // A linked worktree, and its git dir (commondir, no objects/ of its own), are repositories.
+  REQUIRE(s.InWork("git worktree add -q ../linked").code == 0);
+  for (const std::string& repo : {s.root() + "/linked", s.work() + "/.git/worktrees/linked"}) {
+    CAPTURE(repo);
+    auto wt = s.Sg("scan --no-store --format json " + Quote(repo));
+    CHECK(wt.code == 1);
+    CHECK(nlohmann::json::parse(wt.out)["findings"].size() == 2);
+  }
 }

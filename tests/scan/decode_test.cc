@@ -186,9 +186,9 @@ TEST_CASE("base64 of a JSON document is decoded, a JWT's segments are not") {
   CHECK((*jwt)[0].rule->id == "test-jwt");
 }
 
-TEST_CASE("the skipping search finds exactly the runs a byte-by-byte walk finds") {
+TEST_CASE("the block-wise search finds exactly the runs a byte-by-byte walk finds") {
   // The reference: every maximal run of the base64 alphabet, walked byte by byte, kept when it
-  // is min_run long or longer (the length filter is all the skipping changes).
+  // is min_run long or longer (the length filter is all the 64-byte masks change).
   auto is_b64 = [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/';
   };
@@ -212,20 +212,24 @@ TEST_CASE("the skipping search finds exactly the runs a byte-by-byte walk finds"
   std::mt19937 rng(12345);
   for (int trial = 0; trial < 300; ++trial) {
     CAPTURE(trial);
-    // Words of 1-40 characters of the alphabet, separated by blanks and punctuation, with a
-    // real base64 text now and then: every alignment of a long run against the probe.
+    // Words of 1-40 characters of the alphabet (now and then up to 200, across 64-byte blocks),
+    // separated by blanks, punctuation, the bytes next to the alphabet's ranges and bytes
+    // above 0x7f, with a real base64 text now and then: every alignment of a run against the
+    // blocks, and runs carried from one block into the next.
     std::string s;
     while (s.size() < 2000) {
       const int kind = std::uniform_int_distribution<int>(0, 9)(rng);
       if (kind == 0) {
         s += text;
       } else {
-        s += RandomChars(rng(), std::uniform_int_distribution<size_t>(1, 40)(rng), kAlphabet);
+        const size_t longest = kind == 1 ? 200 : 40;
+        s += RandomChars(rng(), std::uniform_int_distribution<size_t>(1, longest)(rng), kAlphabet);
       }
-      s += " .,\n=\t:"[std::uniform_int_distribution<int>(0, 7)(rng)];
+      static const std::string kSeparators(" .,\n=\t:@[`{*-_\x80\xff\0", 17);
+      s += kSeparators[std::uniform_int_distribution<size_t>(0, kSeparators.size() - 1)(rng)];
     }
     scan::DecodeLimits limits;
-    limits.min_run = std::uniform_int_distribution<size_t>(1, 40)(rng);
+    limits.min_run = std::uniform_int_distribution<size_t>(1, trial % 3 == 0 ? 100 : 40)(rng);
     const auto expected = long_runs(s, limits.min_run);
     // Every run FindEncoded reports is one of them (padding aside), and every one of them that
     // decodes to text is reported.

@@ -171,6 +171,11 @@ TEST_CASE("a damaged or truncated compiled cache is recompiled, and the engine s
              f[f.size() - 100] = static_cast<char>(f[f.size() - 100] ^ 0x40);
              return f;
            }},
+          {"a flipped byte in the length in a database's header",
+           [](std::string f) {  // the first image starts on the first page boundary
+             f[4096 + 9] = static_cast<char>(f[4096 + 9] ^ 0x40);
+             return f;
+           }},
           {"a truncated file", [](const std::string& f) { return f.substr(0, f.size() / 2); }},
           {"a file of zeros", [](const std::string& f) { return std::string(f.size(), '\0'); }},
       };
