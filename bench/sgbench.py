@@ -778,7 +778,8 @@ class HookLog:
         self.offset += len(data)
         pushes = []
         for line in data.decode(errors="replace").splitlines():
-            if " push repo=" not in line:
+            # `push push_id=... repository=...` (older binaries: `push repo=...`)
+            if not re.search(r" push (push_id=\S+ )?repo(sitory)?=", line):
                 continue
             rec = {}
             for key in ("duration_ms", "blobs", "findings", "blocking", "warning"):
