@@ -154,8 +154,6 @@ PathListing::~PathListing() {
   if (state_->lister.joinable()) state_->lister.join();
 }
 
-const std::string& PathListing::path() const { return state_->path; }
-
 Result<ScanResult> ScanPath(const std::string& root,
                             const std::shared_ptr<const scan::Engine>& engine,
                             const ScanOptions& options) {

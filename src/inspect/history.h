@@ -37,7 +37,6 @@ class PathListing {
   ~PathListing();  // stops the listing and waits for its thread
   PathListing(const PathListing&) = delete;
   PathListing& operator=(const PathListing&) = delete;
-  const std::string& path() const;
   struct State;
   State& state() { return *state_; }
 
