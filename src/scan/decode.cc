@@ -65,20 +65,37 @@ std::string_view Unquote(std::string_view s) {
   return s;
 }
 
-bool DeclaresKubernetesSecret(std::string_view data) {
-  // Every buffer is searched: memchr for the capital S (rare in text, and memchr is the fastest
-  // search there is), then the rest of the word and the text before it.
+// The first "Secret" in data at or after `at`, or npos. Every buffer is searched, and a capital
+// S is common in source code (a memchr for it, then a compare, cost 5% of a directory scan of C
+// sources): 16 positions at a time are tested for the first and the last byte of the word,
+// and only those that have both are compared.
+size_t FindSecretWord(std::string_view data, size_t at) {
   constexpr std::string_view kWord = "Secret";
-  const char* const begin = data.data();
+  const size_t n = data.size();
+  const char* const p = data.data();
+#if defined(__SSE2__)
+  const __m128i first = _mm_set1_epi8('S'), last = _mm_set1_epi8('t');
+  for (; at + 16 + kWord.size() - 1 <= n; at += 16) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at + kWord.size() - 1));
+    unsigned mask = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last))));
+    for (; mask != 0; mask &= mask - 1) {
+      const size_t at_word = at + static_cast<size_t>(std::countr_zero(mask));
+      if (std::memcmp(p + at_word + 1, kWord.data() + 1, kWord.size() - 2) == 0) return at_word;
+    }
+  }
+#endif
+  return data.find(kWord, at);
+}
+
+bool DeclaresKubernetesSecret(std::string_view data) {
+  // The word, then the text before it.
+  constexpr std::string_view kWord = "Secret";
   size_t at = 0;
   while (at < data.size()) {
-    const void* hit = std::memchr(begin + at, 'S', data.size() - at);
-    if (!hit) return false;
-    const size_t word = static_cast<size_t>(static_cast<const char*>(hit) - begin);
-    if (data.compare(word, kWord.size(), kWord) != 0) {
-      at = word + 1;
-      continue;
-    }
+    const size_t word = FindSecretWord(data, at);
+    if (word == std::string_view::npos) return false;
     const size_t after = word + kWord.size();
     at = word + 1;
     // `kind: SecretProviderClass` is another kind.

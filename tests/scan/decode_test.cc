@@ -140,6 +140,32 @@ TEST_CASE("Kubernetes Secret data values are decoded with their key, so key-boun
   CHECK((*jres)[0].start == json.find(Base64(password)));
 }
 
+TEST_CASE("the word Secret is found at every offset, past near misses, up to the buffer's end") {
+  // The search tests 16 positions at a time for the first and last byte of the word: shift the
+  // declaration across those blocks, after text full of capital S, t and words like it.
+  const std::string value = Base64("Wint3r-" + RandomChars(45, 33, kAlnum));
+  const std::string misses = "Sx Set SecreT Sabcdt Secrets SecretProviderClass STSt ";
+  for (size_t k = 0; k <= 40; ++k) {
+    CAPTURE(k);
+    const std::string filler = std::string(k, 'S') + misses;
+    const std::string yaml = filler + "\nkind: Secret\ndata:\n  password: " + value + "\n";
+    auto found = scan::FindEncoded(yaml);
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].kubernetes);
+    CHECK(found[0].start == yaml.find(value));
+    // The declaration last in the buffer: the word is the buffer's final bytes but one.
+    const std::string json =
+        "{\"data\":{\"password\":\"" + value + "\"}," + filler + "\"kind\":\"Secret\"";
+    auto tail = scan::FindEncoded(json);
+    REQUIRE(tail.size() == 1);
+    CHECK(tail[0].kubernetes);
+    // Only near misses: nothing declares a Secret, so the value is a free-standing run.
+    auto none = scan::FindEncoded(filler + "\nkind: Secrets\ndata:\n  password: " + value + "\n");
+    REQUIRE(none.size() == 1);
+    CHECK_FALSE(none[0].kubernetes);
+  }
+}
+
 TEST_CASE("a data value outside a Kubernetes Secret, and binary base64, are not decoded") {
   scan::Scanner s(Engine());
   const std::string password = "Wint3r-" + RandomChars(40, 6, kAlnum);
