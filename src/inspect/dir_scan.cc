@@ -1,4 +1,5 @@
 // ScanPath: files outside git (see history.h).
+#include <dirent.h>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -6,9 +7,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <cstring>
-#include <filesystem>
 #include <mutex>
 #include <thread>
 #include <tuple>
@@ -22,6 +23,10 @@ namespace {
 
 struct File {
   std::string full, shown;
+  // Read ahead by the listing while the rules load (ReadAhead); otherwise read by a scanner.
+  bool read = false;
+  int64_t size = 0;  // st_size when read
+  std::string data;
 };
 
 // The files of a directory scan, handed out while they are still being listed: the listing
@@ -39,9 +44,16 @@ class FileQueue {
     done_ = true;
     cv_.notify_all();
   }
+  void WaitFinished() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return done_; });
+  }
   // The scan is over (or never started): the listing stops at its next file.
   void Cancel() { cancelled_ = true; }
   bool cancelled() const { return cancelled_; }
+  // The scan has started: the listing stops reading files ahead.
+  void StartScan() { scanning_ = true; }
+  bool scanning() const { return scanning_; }
   // Up to kBatch files into `out`; false when the listing is done and every file handed out.
   bool Take(std::vector<File>& out) {
     std::unique_lock<std::mutex> lock(mu_);
@@ -58,48 +70,152 @@ class FileQueue {
   std::vector<File> files_;
   size_t next_ = 0;
   bool done_ = false;
-  std::atomic<bool> cancelled_{false};
+  std::atomic<bool> cancelled_{false}, scanning_{false};
 };
 
-// Lists the regular files under `root` (not following symlinks, skipping .git) into `queue`,
-// and finishes it, also on error.
+// Reads the rest of `fd` after `got` bytes into `buf` (grown as needed: a file may grow while it
+// is read). Returns the bytes in `buf`, or -1 with errno set.
+ssize_t ReadAll(int fd, std::string& buf, size_t got) {
+  for (;;) {
+    if (got == buf.size()) buf.resize(std::max<size_t>(buf.size() * 2, 4096));
+    ssize_t r = ::read(fd, buf.data() + got, buf.size() - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return -1;
+    if (r == 0) return static_cast<ssize_t>(got);
+    got += static_cast<size_t>(r);
+  }
+}
+
+// While the rules and the matching engine load (about 10 ms of a scan's start, on one core),
+// the listing reads the first files into memory, so that the second core is not idle: up to
+// kReadAheadBytes in all, files of at most kReadAheadFile bytes (larger ones, and any file the
+// read-ahead cannot read, are read by a scanner as before, which reports what went wrong).
+constexpr int64_t kReadAheadBytes = 32 << 20;
+constexpr int64_t kReadAheadFile = 1 << 20;
+
+// `f` (the entry `name` of the open directory `dirfd`) read into f.data, if it is a regular
+// file small enough for the read-ahead; false leaves the file to a scanner.
+bool ReadAhead(int dirfd, const char* name, File& f, int64_t* budget) {
+  int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return false;
+  struct stat st {};
+  bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= kReadAheadFile &&
+            st.st_size <= *budget;
+  if (ok) {
+    f.data.resize(static_cast<size_t>(st.st_size) + 1);
+    ssize_t got = ReadAll(fd, f.data, 0);
+    ok = got >= 0 && got <= kReadAheadFile;
+    if (ok) {
+      f.data.resize(static_cast<size_t>(got));
+      f.size = std::max<int64_t>(st.st_size, got);
+      *budget -= got;
+    }
+  }
+  ::close(fd);
+  if (!ok) f.data = std::string();
+  f.read = ok;
+  return ok;
+}
+
+// Lists the regular files under the open directory `dirfd` (shown as `prefix` + name) into
+// `queue`, then its subdirectories, depth first: symlinks are not followed, .git is skipped,
+// and each directory is opened relative to its parent (O_NOFOLLOW), so that a directory swapped
+// for a symlink during the scan leads nowhere else. Takes `dirfd`. An unreadable subdirectory is
+// skipped with a warning, as `find` does.
+Status ListDir(int dirfd, const std::string& full, const std::string& prefix, FileQueue& queue,
+               int64_t* budget) {
+  DIR* dir = ::fdopendir(dirfd);
+  if (!dir) {
+    int e = errno;
+    ::close(dirfd);
+    return Status::IOError("cannot read directory " + EscapeControl(full) + ": " +
+                           std::strerror(e));
+  }
+  std::vector<std::string> subdirs;
+  for (;;) {
+    errno = 0;
+    struct dirent* e = ::readdir(dir);
+    if (!e) {
+      if (errno != 0) {
+        int err = errno;
+        ::closedir(dir);
+        return Status::IOError("cannot read directory " + EscapeControl(full) + ": " +
+                               std::strerror(err));
+      }
+      break;
+    }
+    if (queue.cancelled()) break;
+    const char* name = e->d_name;
+    if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+    unsigned char type = e->d_type;
+    if (type == DT_UNKNOWN) {  // file systems that do not say: ask, without following links
+      struct stat st {};
+      if (::fstatat(::dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
+    }
+    if (type == DT_DIR) {
+      if (std::strcmp(name, ".git") != 0) subdirs.emplace_back(name);
+      continue;
+    }
+    if (type != DT_REG) continue;  // symlinks, devices, FIFOs, sockets
+    File f;
+    f.shown = prefix + name;
+    f.full = full + name;
+    if (!queue.scanning() && *budget > 0) ReadAhead(::dirfd(dir), name, f, budget);
+    queue.Add(std::move(f));
+  }
+  Status status = Status::Ok();
+  for (const auto& sub : subdirs) {
+    if (queue.cancelled()) break;
+    int fd = ::openat(::dirfd(dir), sub.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+      spdlog::warn("skipped {}{}: {}", EscapeControl(full), EscapeControl(sub),
+                   std::strerror(errno));
+      continue;
+    }
+    status = ListDir(fd, full + sub + "/", prefix + sub + "/", queue, budget);
+    if (!status.ok()) break;
+  }
+  ::closedir(dir);
+  return status;
+}
+
+// Lists `root` (a file, or the regular files under a directory) into `queue`, and finishes it,
+// also on error.
 Status ListFiles(const std::string& root, FileQueue& queue) {
-  namespace fs = std::filesystem;
   struct Finish {
     FileQueue& q;
     ~Finish() { q.Finish(); }
   } finish{queue};
-  std::error_code ec;
-  if (fs::is_regular_file(root, ec)) {
-    queue.Add({root, root});
+  int fd = ::open(root.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    return errno == ENOENT ? Status::NotFound("no such file or directory: " + EscapeControl(root))
+                           : Status::IOError("cannot open " + EscapeControl(root) + ": " +
+                                             std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+    ::close(fd);
+    return Status::Invalid(EscapeControl(root) + " is neither a file nor a directory");
+  }
+  if (S_ISREG(st.st_mode)) {
+    ::close(fd);
+    File f;
+    f.full = f.shown = root;
+    queue.Add(std::move(f));
     return Status::Ok();
   }
-  if (!fs::is_directory(root, ec)) return Status::NotFound("no such file or directory: " + root);
-  const fs::path base(root);
-  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
-  if (ec) return Status::IOError("cannot read directory " + root + ": " + ec.message());
-  for (auto end = fs::recursive_directory_iterator(); it != end && !queue.cancelled();
-       it.increment(ec)) {
-    if (ec) return Status::IOError("cannot read directory " + root + ": " + ec.message());
-    // The entry's type comes from readdir (no stat); symlinks are not followed.
-    if (it->is_symlink()) continue;
-    if (it->is_directory()) {
-      if (it->path().filename() == ".git") it.disable_recursion_pending();
-      continue;
-    }
-    if (it->is_regular_file()) {
-      // lexically_relative: the same answer as fs::relative for paths under root, without a
-      // stat and canonicalisation of both paths per file (half a directory scan's time).
-      queue.Add({it->path().string(), it->path().lexically_relative(base).string()});
-    }
-  }
-  return Status::Ok();
+  std::string full = root;
+  while (full.size() > 1 && full.back() == '/') full.pop_back();
+  if (full != "/") full += "/";
+  int64_t budget = kReadAheadBytes;
+  return ListDir(fd, full, "", queue, &budget);
 }
 
 // Reads a whole file into `buf` (reused between files). Returns the size, or -1 with `err`.
-ssize_t ReadInto(const std::string& path, int64_t max_size, std::vector<char>& buf, int64_t* size,
+ssize_t ReadInto(const std::string& path, int64_t max_size, std::string& buf, int64_t* size,
                  std::string* err) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0) {
     *err = std::strerror(errno);
     return -1;
@@ -116,21 +232,10 @@ ssize_t ReadInto(const std::string& path, int64_t max_size, std::vector<char>& b
     return 0;
   }
   if (buf.size() < static_cast<size_t>(st.st_size) + 1) buf.resize(st.st_size + 1);
-  size_t got = 0;
-  for (;;) {  // until EOF: a file may grow while it is read
-    if (got == buf.size()) buf.resize(buf.size() * 2);
-    ssize_t r = ::read(fd, buf.data() + got, buf.size() - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      *err = std::strerror(errno);
-      ::close(fd);
-      return -1;
-    }
-    if (r == 0) break;
-    got += static_cast<size_t>(r);
-  }
+  ssize_t got = ReadAll(fd, buf, 0);
+  if (got < 0) *err = std::strerror(errno);
   ::close(fd);
-  return static_cast<ssize_t>(got);
+  return got;
 }
 
 }  // namespace
@@ -148,6 +253,8 @@ PathListing::PathListing(std::string path) : state_(std::make_unique<State>()) {
   State* s = state_.get();
   s->lister = std::thread([s] { s->listed = ListFiles(s->path, s->queue); });
 }
+
+void PathListing::WaitListed() { state_->queue.WaitFinished(); }
 
 PathListing::~PathListing() {
   state_->queue.Cancel();
@@ -168,22 +275,26 @@ Result<ScanResult> ScanPath(PathListing& files, const std::shared_ptr<const scan
   state.scanned = true;
   const unsigned n = ReaderThreads(options);
   FileQueue& queue = state.queue;
+  queue.StartScan();
   std::vector<ScanResult> parts(n);
   std::vector<Status> errors(n);
   std::atomic<bool> failed{false};
   auto work = [&](unsigned t) {
     scan::Scanner scanner(engine);
     ScanResult& out = parts[t];
-    std::vector<char> buf;
+    std::string buf;
     std::vector<File> batch;
     while (!failed && queue.Take(batch)) {
       for (const File& f : batch) {
-        int64_t size = 0;
-        std::string err;
-        ssize_t got = ReadInto(f.full, options.max_blob_size, buf, &size, &err);
-        if (got < 0) {
-          spdlog::warn("skipped {}: {}", EscapeControl(f.shown), err);
-          continue;
+        int64_t size = f.size;
+        ssize_t got = static_cast<ssize_t>(f.data.size());
+        if (!f.read) {
+          std::string err;
+          got = ReadInto(f.full, options.max_blob_size, buf, &size, &err);
+          if (got < 0) {
+            spdlog::warn("skipped {}: {}", EscapeControl(f.shown), err);
+            continue;
+          }
         }
         ++out.stats.objects;
         if (options.progress) options.progress->fetch_add(size, std::memory_order_relaxed);
@@ -192,7 +303,7 @@ Result<ScanResult> ScanPath(PathListing& files, const std::shared_ptr<const scan
           spdlog::info("skipped {}: {} bytes is over max_blob_size", EscapeControl(f.shown), size);
           continue;
         }
-        std::string_view data(buf.data(), static_cast<size_t>(got));
+        std::string_view data(f.read ? f.data.data() : buf.data(), static_cast<size_t>(got));
         if (LooksBinary(data)) {
           ++out.stats.skipped_binary;
           spdlog::info("skipped {}: binary", EscapeControl(f.shown));

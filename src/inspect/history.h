@@ -29,12 +29,16 @@ Result<ScanResult> ScanCommits(const git::Repository& repo, const git::CommitSel
 
 // The files of a directory scan: a file, or every regular file under a directory (not following
 // symlinks, skipping .git), listed on a thread of its own from construction on. A scan starts
-// the listing before it loads its rules, so that the two overlap (the listing of a source tree
-// takes as long as loading 1,400 rules); ScanPath then takes the files as they come.
+// the listing before it loads its rules, so that the two overlap; until ScanPath starts, the
+// listing also reads the first files (up to 32 MiB, files up to 1 MiB) into memory, so that
+// the second core works while the first loads the rules. ScanPath then takes the files as they
+// come.
 class PathListing {
  public:
   explicit PathListing(std::string path);
   ~PathListing();  // stops the listing and waits for its thread
+  // Waits until every file is listed (and the first ones read ahead); for tests.
+  void WaitListed();
   PathListing(const PathListing&) = delete;
   PathListing& operator=(const PathListing&) = delete;
   struct State;
