@@ -85,6 +85,7 @@ int RunPreReceive(const Args& args) {
   auto phase = Clock::now();
   auto engine = BuildEngine(*cfg, repo->git_dir() + "/secretgate/cache");
   if (!engine.ok()) return Fail(events, engine.status(), fail_closed);
+  KeepUntilExit(*engine);
   events.Phase("engine", MsSince(phase),
                (*engine)->cache_hit() ? "compiled cache" : "compiled now");
   phase = Clock::now();

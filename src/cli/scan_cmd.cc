@@ -116,6 +116,7 @@ int RunScan(const Args& args) {
   }
   auto engine = BuildEngine(*cfg, repo ? repo->git_dir() + "/secretgate/cache" : "/tmp");
   if (!engine.ok()) return ReportError(engine.status());
+  KeepUntilExit(*engine);
 
   inspect::ScanOptions options;
   options.max_blob_size = cfg->max_blob_size;

@@ -66,11 +66,13 @@ std::string SourcesKey(const std::vector<std::string>& paths) {
   return Sha256Hex(key);
 }
 
-// The cache file: kMagic, a CRC-32C of the rest, then the digest and every rule as fields of
-// fixed order: strings and lists length-prefixed, numbers in the machine's byte order (the
-// cache is local to the machine). Binary rather than JSON: the hook reads it on every push, and
-// decoding ~250 rules from JSON cost more than a millisecond of a push.
-constexpr std::string_view kMagic = "secretgate-rules-cache 3\n";
+// The cache file: kMagic, a CRC-32C of the rest, then the sources' key (SourcesKey) it was
+// written for, the digest and every rule as fields of fixed order: strings and lists
+// length-prefixed, numbers in the machine's byte order (the cache is local to the machine).
+// Binary rather than JSON: the hook reads it on every push, and decoding ~250 rules from JSON
+// cost more than a millisecond of a push. One file per list of source paths, named by them, so
+// that it can be read while the key is computed (ReadRulesCache).
+constexpr std::string_view kMagic = "secretgate-rules-cache 4\n";
 
 class Writer {
  public:
@@ -126,8 +128,9 @@ class Reader {
   size_t off_ = 0;
 };
 
-std::string Encode(const RuleSet& set) {
+std::string Encode(const std::string& key, const RuleSet& set) {
   Writer w;
+  w.Str(key);
   w.Str(set.digest);
   w.U32(static_cast<uint32_t>(set.rules.size()));
   for (const auto& r : set.rules) {
@@ -163,7 +166,7 @@ std::string Encode(const RuleSet& set) {
 }
 
 // The rule set in `data`, or nullopt with *why set when it is not a whole, undamaged cache.
-std::optional<RuleSet> Decode(std::string_view data, std::string* why) {
+std::optional<CachedRules> Decode(std::string_view data, std::string* why) {
   if (data.substr(0, kMagic.size()) != kMagic || data.size() < kMagic.size() + 4) {
     *why = "not a rules cache of this version";
     return std::nullopt;
@@ -176,9 +179,10 @@ std::optional<RuleSet> Decode(std::string_view data, std::string* why) {
     return std::nullopt;
   }
   Reader rd(body);
-  RuleSet set;
+  CachedRules out;
+  RuleSet& set = out.set;
   uint32_t n = 0;
-  bool ok = rd.Str(&set.digest) && rd.U32(&n) && n <= body.size();
+  bool ok = rd.Str(&out.key) && rd.Str(&set.digest) && rd.U32(&n) && n <= body.size();
   if (ok) set.rules.resize(n);
   for (uint32_t i = 0; ok && i < n; ++i) {
     Rule& r = set.rules[i];
@@ -202,32 +206,45 @@ std::optional<RuleSet> Decode(std::string_view data, std::string* why) {
     *why = "truncated or malformed";
     return std::nullopt;
   }
-  return set;
+  return out;
+}
+
+std::string CacheFile(const std::vector<std::string>& paths, const std::string& cache_dir) {
+  std::string joined;
+  for (const auto& p : paths) joined += p + '\n';
+  return cache_dir + "/rules-" + Sha256Hex(joined).substr(0, 32) + ".bin";
 }
 
 }  // namespace
 
+std::string RulesCacheKey(const std::vector<std::string>& paths) { return SourcesKey(paths); }
+
+std::optional<CachedRules> ReadRulesCache(const std::vector<std::string>& paths,
+                                          const std::string& cache_dir, bool warn) {
+  if (cache_dir.empty()) return std::nullopt;
+  const std::string file = CacheFile(paths, cache_dir);
+  auto data = ReadFile(file);
+  if (!data.ok()) return std::nullopt;
+  std::string why;
+  auto cached = Decode(*data, &why);
+  if (!cached && warn) spdlog::warn("ignoring the damaged rules cache {}: {}", file, why);
+  return cached;
+}
+
 LoadResult LoadRulesCached(const std::vector<std::string>& paths, const std::string& cache_dir) {
   std::string key = cache_dir.empty() ? std::string() : SourcesKey(paths);
   if (key.empty()) return LoadRules(paths);
-  const std::string file = cache_dir + "/rules-" + key.substr(0, 32) + ".bin";
-  if (auto data = ReadFile(file); data.ok()) {
-    std::string why;
-    if (auto set = Decode(*data, &why)) {
-      LoadResult out;
-      out.set = std::move(*set);
-      out.from_cache = true;
-      return out;
-    }
-    spdlog::warn("ignoring the damaged rules cache {}: {}", file, why);
+  if (auto cached = ReadRulesCache(paths, cache_dir); cached && cached->key == key) {
+    LoadResult out;
+    out.set = std::move(cached->set);
+    out.from_cache = true;
+    return out;
   }
   LoadResult out = LoadRules(paths);
   if (!out.ok()) return out;
   // A cache that cannot be written only costs the next run a parse.
   Status s = MakeDirs(cache_dir, 0755);
-  if (s.ok()) {
-    s = WriteFileAtomic(file, Encode(out.set), 0644);
-  }
+  if (s.ok()) s = WriteFileAtomic(CacheFile(paths, cache_dir), Encode(key, out.set), 0644);
   if (!s.ok()) spdlog::debug("cannot write the rules cache: {}", s.message());
   return out;
 }

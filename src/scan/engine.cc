@@ -13,6 +13,7 @@
 #include <cstring>
 #include <map>
 #include <regex>
+#include <unordered_map>
 
 #include "scan/anchor.h"
 #include "util/crc32c.h"
@@ -162,12 +163,17 @@ Result<std::shared_ptr<const Engine>> Engine::Build(rules::RuleSet set,
 
 Status Engine::Compile() {
   // Keywords are shared between rules: one Hyperscan literal per distinct keyword.
-  std::map<std::string, uint32_t> keyword_ids;
+  std::unordered_map<std::string, uint32_t> keyword_ids;
+  keyword_ids.reserve(set_.rules.size() * 2);
+  std::string lower;
   const uint32_t nrules = static_cast<uint32_t>(set_.rules.size());
   for (size_t i = 0; i < set_.rules.size(); ++i) {
     for (const auto& k : set_.rules[i].keywords) {
-      std::string lower = ToLowerAscii(k);
-      auto [it, inserted] = keyword_ids.emplace(lower, nrules + keywords_.size());
+      lower.resize(k.size());
+      std::transform(k.begin(), k.end(), lower.begin(),
+                     [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; });
+      auto [it, inserted] =
+          keyword_ids.try_emplace(lower, nrules + static_cast<uint32_t>(keywords_.size()));
       if (inserted) keywords_.push_back(lower);
       compiled_[i].keyword_ids.push_back(it->second);
     }
@@ -192,6 +198,7 @@ Status Engine::Compile() {
       return Status::Ok();
     }
   }
+  if (options_.cached_only) return Status::NotFound("no cached Hyperscan database");
 
   // One Hyperscan database per group of expressions: the main one, and one per second-pass
   // group (rules Hyperscan cannot anchor, keyed by their keyword set).

@@ -31,6 +31,9 @@ struct EngineOptions {
   std::vector<std::string> read_only_cache_dirs;
   // Bound on PCRE2 backtracking per match attempt, so no rule can run away on hostile input.
   uint32_t match_limit = 1'000'000;
+  // Build fails (NotFound) rather than compile when no cache holds the database: for a build
+  // that may be thrown away (BuildEngine's speculative one).
+  bool cached_only = false;
 };
 
 // How Hyperscan stands in for a rule's regex.

@@ -218,3 +218,52 @@ TEST_CASE("a long scan shows a progress line on a terminal, and none in a pipe")
                    " " + Quote(s.root() + "/d"));
   CHECK(!Contains(pipe.err, "secretgate: scanned"));
 }
+
+TEST_CASE("a rule edited after the caches were warmed applies to the next scan") {
+  // A scan builds its engine from the rules cache while it checks that the rule files are
+  // those the cache was written for: an edit (same size, so only the content and the times
+  // differ) must not be missed, nor a cache whose database is gone or damaged.
+  GitServer s;
+  TempDir rules, cache;
+  auto rule = [](const std::string& prefix) {
+    std::string text =
+        "[[rules]]\nid = \"P-token\"\nname = \"T\"\nprovider = \"p\"\nconfidence = \"high\"\n"
+        "regex = '''\\b(P_[a-z]{12})\\b'''\nkeywords = [\"P_\"]\n"
+        "references = [\"https://example.invalid\"]\nexamples = [\"P_abcdefghijkl\"]\n"
+        "negative_examples = [\"P_ab\"]\n";
+    for (size_t at; (at = text.find('P')) != std::string::npos;) text.replace(at, 1, prefix);
+    return text;
+  };
+  WriteFile(rules / "r.toml", rule("zz"));
+  s.SetConfig("rules = [" + Quote(rules.path()) + "]\ncache_dir = " + Quote(cache.path()) + "\n");
+  WriteFile(s.root() + "/plain/a.txt", "one = zz_qwertyuiopas\ntwo = yy_qwertyuiopas\n");
+  const std::string scan = "scan --no-store --format json " + Quote(s.root() + "/plain");
+  auto ids = [&](const RunResult& r) {
+    std::set<std::string> out;
+    for (const auto& f : Findings(r)) out.insert(f["rule_id"].get<std::string>());
+    return out;
+  };
+  for (int warm = 0; warm < 2; ++warm) {
+    auto r = s.Sg(scan);
+    CHECK(r.code == 1);
+    CHECK(ids(r) == std::set<std::string>{"zz-token"});
+  }
+  WriteFile(rules / "r.toml", rule("yy"));
+  REQUIRE(Sh("touch -d '2001-02-03 04:05:06' " + Quote(rules / "r.toml")).code == 0);
+  auto edited = s.Sg(scan);
+  CHECK(edited.code == 1);
+  CHECK(ids(edited) == std::set<std::string>{"yy-token"});
+  CHECK(ids(s.Sg(scan)) == std::set<std::string>{"yy-token"});
+
+  // The rules cache without its compiled database, then a damaged rules cache.
+  REQUIRE(Sh("rm -f " + Quote(cache.path()) + "/hs-*.db").code == 0);
+  CHECK(ids(s.Sg(scan)) == std::set<std::string>{"yy-token"});
+  REQUIRE(Sh("for f in " + Quote(cache.path()) +
+             "/rules-*.bin; do printf 'damage' | "
+             "dd of=\"$f\" bs=1 seek=40 conv=notrunc 2>/dev/null; done")
+              .code == 0);
+  auto damaged = s.Sg(scan);
+  CHECK(ids(damaged) == std::set<std::string>{"yy-token"});
+  CHECK(Contains(damaged.err, "damaged rules cache"));
+  CHECK(ids(s.Sg(scan)) == std::set<std::string>{"yy-token"});
+}
