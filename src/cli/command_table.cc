@@ -86,8 +86,10 @@ const std::vector<Command>& Commands() {
          "commit message and tag message of the object database is read once, so blobs no ref "
          "reaches any more are scanned too; a blob with findings is placed at the first commit "
          "and path that hold it. Findings in a repository are recorded as alerts unless "
-         "--no-store. Text output names each secret once, at its first location, with the "
-         "number of others.",
+         "--no-store. In a directory every regular file is read, without following symbolic "
+         "links and skipping .git directories, FIFOs and devices; binary files and files over "
+         "max_blob_size are skipped. Text output names each secret once, at its first "
+         "location, with the number of others.",
          {{"format", "text|json|sarif|csv",
            "the output (default: text); sarif is SARIF 2.1.0; json is {\"findings\": [{rule_id, "
            "secret_type_display_name, path, start_line, end_line, start_column, end_column, "
