@@ -165,13 +165,10 @@ Status Engine::Compile() {
   // Keywords are shared between rules: one Hyperscan literal per distinct keyword.
   std::unordered_map<std::string, uint32_t> keyword_ids;
   keyword_ids.reserve(set_.rules.size() * 2);
-  std::string lower;
   const uint32_t nrules = static_cast<uint32_t>(set_.rules.size());
   for (size_t i = 0; i < set_.rules.size(); ++i) {
     for (const auto& k : set_.rules[i].keywords) {
-      lower.resize(k.size());
-      std::transform(k.begin(), k.end(), lower.begin(),
-                     [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; });
+      std::string lower = ToLowerAscii(k);
       auto [it, inserted] =
           keyword_ids.try_emplace(lower, nrules + static_cast<uint32_t>(keywords_.size()));
       if (inserted) keywords_.push_back(lower);
