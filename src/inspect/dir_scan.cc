@@ -73,10 +73,10 @@ class FileQueue {
   std::atomic<bool> cancelled_{false}, scanning_{false};
 };
 
-// Reads the rest of `fd` after `got` bytes into `buf` (grown as needed: a file may grow while it
-// is read). Returns the bytes in `buf`, or -1 with errno set.
-ssize_t ReadAll(int fd, std::string& buf, size_t got) {
-  for (;;) {
+// Reads `fd` to its end into `buf` (grown as needed: a file may grow while it is read). Returns
+// the bytes read, or -1 with errno set.
+ssize_t ReadAll(int fd, std::string& buf) {
+  for (size_t got = 0;;) {
     if (got == buf.size()) buf.resize(std::max<size_t>(buf.size() * 2, 4096));
     ssize_t r = ::read(fd, buf.data() + got, buf.size() - got);
     if (r < 0 && errno == EINTR) continue;
@@ -84,6 +84,34 @@ ssize_t ReadAll(int fd, std::string& buf, size_t got) {
     if (r == 0) return static_cast<ssize_t>(got);
     got += static_cast<size_t>(r);
   }
+}
+
+// Reads the whole file `name` (relative to `dirfd`, not following a final symlink) into `buf`
+// (reused between files). Returns the bytes read, or -1 with `err`; 0 without reading when its
+// size (*size) is over `max_size`.
+ssize_t ReadAt(int dirfd, const char* name, int64_t max_size, std::string& buf, int64_t* size,
+               std::string* err) {
+  int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) {
+    *err = std::strerror(errno);
+    return -1;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    *err = "not a regular file";
+    ::close(fd);
+    return -1;
+  }
+  *size = st.st_size;
+  if (st.st_size > max_size) {
+    ::close(fd);
+    return 0;
+  }
+  if (buf.size() < static_cast<size_t>(st.st_size) + 1) buf.resize(st.st_size + 1);
+  ssize_t got = ReadAll(fd, buf);
+  if (got < 0) *err = std::strerror(errno);
+  ::close(fd);
+  return got;
 }
 
 // While the rules and the matching engine load (about 10 ms of a scan's start, on one core),
@@ -96,25 +124,18 @@ constexpr int64_t kReadAheadFile = 1 << 20;
 // `f` (the entry `name` of the open directory `dirfd`) read into f.data, if it is a regular
 // file small enough for the read-ahead; false leaves the file to a scanner.
 bool ReadAhead(int dirfd, const char* name, File& f, int64_t* budget) {
-  int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0) return false;
-  struct stat st {};
-  bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= kReadAheadFile &&
-            st.st_size <= *budget;
-  if (ok) {
-    f.data.resize(static_cast<size_t>(st.st_size) + 1);
-    ssize_t got = ReadAll(fd, f.data, 0);
-    ok = got >= 0 && got <= kReadAheadFile;
-    if (ok) {
-      f.data.resize(static_cast<size_t>(got));
-      f.size = std::max<int64_t>(st.st_size, got);
-      *budget -= got;
-    }
+  const int64_t limit = std::min(kReadAheadFile, *budget);
+  std::string err;
+  ssize_t got = ReadAt(dirfd, name, limit, f.data, &f.size, &err);
+  f.read = got >= 0 && f.size <= limit && got <= kReadAheadFile;
+  if (!f.read) {
+    f.data = std::string();
+    return false;
   }
-  ::close(fd);
-  if (!ok) f.data = std::string();
-  f.read = ok;
-  return ok;
+  f.data.resize(static_cast<size_t>(got));
+  f.size = std::max<int64_t>(f.size, got);
+  *budget -= got;
+  return true;
 }
 
 // Lists the regular files under the open directory `dirfd` (shown as `prefix` + name) into
@@ -212,32 +233,6 @@ Status ListFiles(const std::string& root, FileQueue& queue) {
   return ListDir(fd, full, "", queue, &budget);
 }
 
-// Reads a whole file into `buf` (reused between files). Returns the size, or -1 with `err`.
-ssize_t ReadInto(const std::string& path, int64_t max_size, std::string& buf, int64_t* size,
-                 std::string* err) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0) {
-    *err = std::strerror(errno);
-    return -1;
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    *err = "not a regular file";
-    ::close(fd);
-    return -1;
-  }
-  *size = st.st_size;
-  if (st.st_size > max_size) {
-    ::close(fd);
-    return 0;
-  }
-  if (buf.size() < static_cast<size_t>(st.st_size) + 1) buf.resize(st.st_size + 1);
-  ssize_t got = ReadAll(fd, buf, 0);
-  if (got < 0) *err = std::strerror(errno);
-  ::close(fd);
-  return got;
-}
-
 }  // namespace
 
 struct PathListing::State {
@@ -290,7 +285,7 @@ Result<ScanResult> ScanPath(PathListing& files, const std::shared_ptr<const scan
         ssize_t got = static_cast<ssize_t>(f.data.size());
         if (!f.read) {
           std::string err;
-          got = ReadInto(f.full, options.max_blob_size, buf, &size, &err);
+          got = ReadAt(AT_FDCWD, f.full.c_str(), options.max_blob_size, buf, &size, &err);
           if (got < 0) {
             spdlog::warn("skipped {}: {}", EscapeControl(f.shown), err);
             continue;
